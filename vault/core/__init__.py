@@ -1,0 +1,1 @@
+"""Headless core: model, crypto, format, store, providers and service; never imports textual."""

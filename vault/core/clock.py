@@ -1,0 +1,41 @@
+"""The wall clock, in one place so screenshots and tests can freeze it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+_override: Callable[[], datetime] | None = None
+
+
+def now() -> datetime:
+    """Return the current time as an aware UTC datetime, whole seconds kept exact."""
+    if _override is not None:
+        return _override()
+    frozen = os.environ.get("TOKENVAULT_FROZEN_TIME")
+    if frozen:
+        # Only for generated screenshots and demos that must look the same on every run.
+        return parse_utc(frozen)
+    return datetime.now(UTC)
+
+
+def set_clock(fn: Callable[[], datetime] | None) -> None:
+    """Replace the clock (tests, screenshots); ``None`` restores the wall clock."""
+    global _override
+    _override = fn
+
+
+def parse_utc(text: str) -> datetime:
+    """Parse ISO-8601 (``Z`` allowed) into an aware UTC datetime; naive means UTC."""
+    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    """Format an aware datetime as ISO-8601 UTC with a ``Z`` suffix, or None."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
