@@ -122,7 +122,9 @@ class Event:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Event:
         return cls(
-            kind=_str(data, "kind"), at=_time(data.get("at")) or now(), detail=data.get("detail", "")
+            kind=_str(data, "kind"),
+            at=_time(data.get("at")) or now(),
+            detail=data.get("detail", ""),
         )
 
 

@@ -1,0 +1,43 @@
+"""Where things live: the vault, the config and the runtime folder (platformdirs)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP = "tokenvault"
+VAULT_ENV = "TOKENVAULT_VAULT"
+VAULT_FILENAME = "vault.tvault"
+
+
+def default_vault_path(override: str | os.PathLike[str] | None = None) -> Path:
+    """The vault path: an explicit ``--vault``, then ``$TOKENVAULT_VAULT``, then platformdirs."""
+    if override:
+        return Path(override).expanduser()
+    env = os.environ.get(VAULT_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir(APP, appauthor=False)) / VAULT_FILENAME
+
+
+def config_dir() -> Path:
+    return Path(platformdirs.user_config_dir(APP, appauthor=False))
+
+
+def runtime_dir() -> Path:
+    """Per-user runtime folder for the agent's socket (falls back to the state folder)."""
+    try:
+        base = platformdirs.user_runtime_dir(APP, appauthor=False)
+    except Exception:  # pragma: no cover - platforms without a runtime dir
+        base = platformdirs.user_state_dir(APP, appauthor=False)
+    return Path(base)
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) as 0700 and tighten it if it already exists with looser bits."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o700)
+    return path

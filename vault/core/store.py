@@ -1,0 +1,287 @@
+"""The vault file on disk: unlock, locked read-modify-write, atomic durable saves, backup."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from vault.core import crypto, format
+from vault.core.crypto import KdfParams
+from vault.core.errors import (
+    SaveFailed,
+    VaultError,
+    VaultExists,
+    VaultLocked,
+    VaultNotFound,
+)
+from vault.core.format import Header
+from vault.core.hardening import disable_core_dumps
+from vault.core.model import VaultData
+from vault.core.paths import ensure_private_dir
+
+# Everything the vault writes is for its owner only (pass: `umask 077`; rbw: 0700 folders).
+FILE_MODE = 0o600
+LOCK_TIMEOUT = 10.0
+_NOFOLLOW = os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def lock_path(path: Path) -> Path:
+    # A separate lock file: os.replace swaps the vault's inode, so a lock on the vault itself
+    # would be held on a file that is no longer the vault.
+    return path.with_name(path.name + ".lock")
+
+
+def backup_path(path: Path) -> Path:
+    return path.with_name(path.name + ".bak")
+
+
+def _temp_prefix(path: Path) -> str:
+    return f".{path.name}.tmp-"
+
+
+def read_file(path: Path) -> bytes:
+    """Read a vault without following a symlink planted at its path."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+    except FileNotFoundError as exc:
+        raise VaultNotFound(
+            f"No vault at {path}. Create one with `tokenvault init`, or pass --vault."
+        ) from exc
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise VaultError(f"Refusing to open {path}: it is a symbolic link.") from exc
+        raise VaultError(f"Cannot read the vault at {path}: {exc.strerror}.") from exc
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read()
+
+
+@contextmanager
+def file_lock(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """Hold an exclusive flock on the vault's lock file, waiting at most ``timeout`` seconds."""
+    fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT | _NOFOLLOW, FILE_MODE)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise VaultLocked(
+                        f"Another tokenvault process has held the vault lock for over "
+                        f"{timeout:.0f} s; try again when it finishes."
+                    ) from None
+                time.sleep(0.005)
+        _remove_stale_temps(path)
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock
+
+
+def _remove_stale_temps(path: Path) -> None:
+    # Under the lock no save is in progress, so any temp file left is from a crashed writer.
+    prefix = _temp_prefix(path)
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(prefix):
+            try:
+                os.unlink(path.parent / name)
+            except OSError:
+                pass
+
+
+def write_atomic(path: Path, blob: bytes, keep_backup: bool = True) -> None:
+    """Replace ``path`` with ``blob`` atomically and durably; call with the lock held.
+
+    Temp file in the same folder (created 0600 before any byte), fsync, backup link of the
+    current version, os.replace, fsync of the folder. Any failure (a full disk included)
+    removes the temp file and leaves the old vault untouched.
+    """
+    folder = path.parent
+    tmp = folder / f"{_temp_prefix(path)}{secrets.token_hex(6)}"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, FILE_MODE)
+        try:
+            view = memoryview(blob)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if keep_backup and os.path.lexists(path):
+            _link_backup(path)
+        os.replace(tmp, path)
+        dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise SaveFailed(
+            f"Could not save the vault ({exc.strerror or exc}); the vault on disk is unchanged."
+        ) from exc
+
+
+def _link_backup(path: Path) -> None:
+    # A hard link keeps the previous version without copying it; the rename makes it atomic.
+    staging = path.parent / f"{_temp_prefix(path)}bak-{secrets.token_hex(4)}"
+    try:
+        os.link(path, staging, follow_symlinks=False)
+    except OSError:
+        with open(path, "rb") as src:
+            data = src.read()
+        fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, FILE_MODE)
+        with os.fdopen(fd, "wb") as dst:
+            dst.write(data)
+            dst.flush()
+            os.fsync(dst.fileno())
+    os.replace(staging, backup_path(path))
+
+
+class VaultStore:
+    """An unlocked vault: holds the data key and the latest content this handle saw.
+
+    The key-encryption key is used once, to unwrap the data key; saves re-encrypt with the
+    data key only, so they never re-run Argon2.
+    """
+
+    def __init__(self, path: Path, data_key: bytes, header: Header, data: VaultData) -> None:
+        self.path = path
+        self._data_key: bytes | None = data_key
+        self._header = header
+        self.data = data
+
+    def __repr__(self) -> str:
+        return f"VaultStore(path={str(self.path)!r}, credentials={len(self.data.credentials)})"
+
+    # -- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls, path: Path, passphrase: str, kdf: KdfParams | None = None, *, force: bool = False
+    ) -> VaultStore:
+        """Make a new empty vault; refuses to overwrite one unless ``force``."""
+        kdf = kdf or KdfParams.default()
+        kdf.check()
+        path = Path(path)
+        ensure_private_dir(path.parent)
+        disable_core_dumps()
+        data_key = crypto.random_bytes(crypto.KEY_BYTES)
+        header = _new_wrap(passphrase, data_key, kdf)
+        store = cls(path, data_key, header, VaultData())
+        with file_lock(path):
+            if os.path.lexists(path) and not force:
+                raise VaultExists(f"A vault already exists at {path}; it was left untouched.")
+            store._save_locked(store.data, keep_backup=force)
+        return store
+
+    @classmethod
+    def unlock(cls, path: Path, passphrase: str) -> VaultStore:
+        """Open a vault with its passphrase (runs Argon2id once)."""
+        path = Path(path)
+        blob = read_file(path)
+        header = format.parse_header(blob)
+        kek = crypto.derive_kek(passphrase, header.salt, header.kdf)
+        data_key = format.unwrap_key(header, blob, kek)
+        disable_core_dumps()
+        data = format.decrypt_payload(blob, header, data_key)
+        return cls(path, data_key, header, data)
+
+    @classmethod
+    def from_key(cls, path: Path, data_key: bytes) -> VaultStore:
+        """Open with an already-unwrapped data key (the agent holds one); no KDF."""
+        path = Path(path)
+        blob = read_file(path)
+        header = format.parse_header(blob)
+        disable_core_dumps()
+        return cls(path, data_key, header, format.decrypt_payload(blob, header, data_key))
+
+    @property
+    def data_key(self) -> bytes:
+        if self._data_key is None:
+            raise VaultError("The vault is locked; unlock it again.")
+        return self._data_key
+
+    @property
+    def kdf(self) -> KdfParams:
+        return self._header.kdf
+
+    # -- reading and writing ---------------------------------------------------------------
+
+    def reload(self) -> VaultData:
+        """Re-read the file with the held data key (no KDF) and keep the result."""
+        blob = read_file(self.path)
+        self._header = format.parse_header(blob)
+        self.data = format.decrypt_payload(blob, self._header, self.data_key)
+        return self.data
+
+    @contextmanager
+    def transaction(self) -> Iterator[VaultData]:
+        """Lock, load the latest file, yield it for changes, then save atomically.
+
+        Each change is applied to the newest content, so two processes (the TUI and a CLI
+        call) never lose each other's updates. An exception inside the block saves nothing.
+        """
+        with file_lock(self.path):
+            data = self.reload()
+            yield data
+            self._save_locked(data)
+
+    def _save_locked(self, data: VaultData, keep_backup: bool = True) -> None:
+        data.generation += 1
+        blob = format.encode(data, self.data_key, self._header)
+        write_atomic(self.path, blob, keep_backup=keep_backup)
+        self._header = format.parse_header(blob)
+        self.data = data
+
+    def change_passphrase(self, new_passphrase: str, kdf: KdfParams | None = None) -> None:
+        """Re-wrap the same data key under a new salt and passphrase (and optionally cost)."""
+        kdf = kdf or self._header.kdf
+        kdf.check()
+        with file_lock(self.path):
+            data = self.reload()
+            self._header = _new_wrap(new_passphrase, self.data_key, kdf)
+            self._save_locked(data)
+
+    def close(self) -> None:
+        """Drop the keys and decrypted data (Python cannot promise the memory is wiped)."""
+        self._data_key = None
+        self.data = VaultData()
+
+
+def _new_wrap(passphrase: str, data_key: bytes, kdf: KdfParams) -> Header:
+    salt = crypto.random_bytes(crypto.SALT_BYTES)
+    kek = crypto.derive_kek(passphrase, salt, kdf)
+    nonce, wrapped = format.wrap_key(kek, data_key, kdf, salt)
+    return Header(kdf, salt, nonce, wrapped, bytes(12), 0)
+
+
+def restore_backup(path: Path, passphrase: str) -> VaultStore:
+    """Put the backup back in place after checking the passphrase opens it.
+
+    The current file becomes the new backup, so a restore can itself be undone.
+    """
+    path = Path(path)
+    bak = backup_path(path)
+    if not os.path.lexists(bak):
+        raise VaultNotFound(f"No backup at {bak}; nothing was changed.")
+    restored = VaultStore.unlock(bak, passphrase)
+    blob = read_file(bak)
+    with file_lock(path):
+        write_atomic(path, blob, keep_backup=os.path.lexists(path))
+    restored.path = path
+    return restored
