@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import resource
@@ -23,10 +24,9 @@ def disable_core_dumps() -> None:
     global _done
     if _done:
         return
-    try:
+    # A hard limit already below ours is fine, hence the suppress.
+    with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    except (ValueError, OSError):  # pragma: no cover - a hard limit below ours is fine
-        pass
     if sys.platform.startswith("linux"):
         libc_name = ctypes.util.find_library("c")
         if libc_name:

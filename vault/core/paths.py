@@ -36,7 +36,7 @@ def runtime_dir() -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) as 0700 and tighten it if it already exists with looser bits."""
+    """Create ``path`` (and parents) as 0700; tighten it if it exists with looser bits."""
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
     if path.stat().st_mode & 0o077:
         os.chmod(path, 0o700)

@@ -8,7 +8,7 @@ import os
 import secrets
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from vault.core import crypto, format
@@ -93,10 +93,8 @@ def _remove_stale_temps(path: Path) -> None:
         return
     for name in names:
         if name.startswith(prefix):
-            try:
+            with suppress(OSError):
                 os.unlink(path.parent / name)
-            except OSError:
-                pass
 
 
 def write_atomic(path: Path, blob: bytes, keep_backup: bool = True) -> None:
@@ -127,10 +125,8 @@ def write_atomic(path: Path, blob: bytes, keep_backup: bool = True) -> None:
         finally:
             os.close(dir_fd)
     except OSError as exc:
-        try:
+        with suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise SaveFailed(
             f"Could not save the vault ({exc.strerror or exc}); the vault on disk is unchanged."
         ) from exc
