@@ -1,0 +1,196 @@
+"""The user's TOML config: theme, keymap, clipboard timeout, auto-lock and auto-refresh."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from vault.core.errors import ConfigError
+
+APP_NAME = "tokenvault"
+
+CLIPBOARD_TIMEOUT = 30
+"""Seconds before a copied token is wiped from the clipboard (pass uses 45 s; we are stricter)."""
+
+AUTO_LOCK = 300
+"""Idle seconds before the TUI drops its keys and decrypted data and shows the unlock screen."""
+
+DEFAULT_THEME = "tokenvault-dark"
+
+COSTLY_STYLES = frozenset({"secret-exchange"})
+"""Styles whose tokens are long-lived or rate limited: auto-refresh is off for them by default."""
+
+_TOP_KEYS = frozenset({"theme", "keymap", "clipboard", "lock", "auto_refresh"})
+_CLIPBOARD_KEYS = frozenset({"timeout"})
+_LOCK_KEYS = frozenset({"idle_seconds"})
+_REFRESH_KEYS = frozenset({"enabled", "share", "styles"})
+
+
+def config_dir() -> Path:
+    """The folder holding ``config.toml`` and user ``themes/``."""
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def config_path() -> Path:
+    """Where the config lives; ``TOKENVAULT_CONFIG`` overrides it (tests, several profiles)."""
+    override = os.environ.get("TOKENVAULT_CONFIG")
+    return Path(override) if override else config_dir() / "config.toml"
+
+
+@dataclass
+class AutoRefresh:
+    """Defaults applied to new credentials' refresh policies."""
+
+    enabled: bool = True
+    """Auto-refresh on for new credentials, except for ``COSTLY_STYLES``."""
+    share: float = 0.10
+    """Refresh once less than this share of the lifetime remains."""
+    styles: dict[str, bool] = field(default_factory=dict)
+    """Per-style override of ``enabled``."""
+
+    def enabled_for(self, style: str) -> bool:
+        if style in self.styles:
+            return self.styles[style]
+        return self.enabled and style not in COSTLY_STYLES
+
+
+@dataclass
+class Config:
+    """Everything the user can set; unknown keys land in ``warnings`` rather than failing."""
+
+    theme: str = DEFAULT_THEME
+    keymap: dict[str, str] = field(default_factory=dict)
+    """Binding id -> keys (comma separated), applied with Textual's ``App.set_keymap``."""
+    clipboard_timeout: int = CLIPBOARD_TIMEOUT
+    auto_lock: int = AUTO_LOCK
+    """Idle seconds before locking; 0 turns auto-lock off."""
+    auto_refresh: AutoRefresh = field(default_factory=AutoRefresh)
+    path: Path | None = None
+    """The file this was read from (None for defaults)."""
+    warnings: list[str] = field(default_factory=list)
+    """One sentence per ignored key or bad value, naming the file and the key."""
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read the config; a missing file gives defaults.
+
+    Raises:
+        ConfigError: the file is not valid TOML (with the file name and the parser's reason).
+    """
+    path = path or config_path()
+    cfg = Config(path=path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return cfg
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}).") from exc
+    _apply(cfg, data, path)
+    return cfg
+
+
+def _apply(cfg: Config, data: dict[str, Any], path: Path) -> None:
+    def warn(key: str, why: str) -> None:
+        cfg.warnings.append(f"{path}: {key}: {why}")
+
+    for key in sorted(set(data) - _TOP_KEYS):
+        warn(key, "unknown key, ignored")
+    if "theme" in data:
+        if isinstance(data["theme"], str) and data["theme"]:
+            cfg.theme = data["theme"]
+        else:
+            warn("theme", "must be a theme name")
+    keymap = data.get("keymap", {})
+    if not isinstance(keymap, dict):
+        warn("keymap", 'must be a table of binding id = "keys"')
+    else:
+        for binding_id, keys in keymap.items():
+            if isinstance(keys, str) and keys.strip():
+                cfg.keymap[binding_id] = keys
+            elif isinstance(keys, list) and keys and all(isinstance(k, str) for k in keys):
+                cfg.keymap[binding_id] = ",".join(keys)
+            else:
+                warn(f"keymap.{binding_id}", 'must be a key string such as "ctrl+g"')
+    clip = _table(data, "clipboard", _CLIPBOARD_KEYS, warn)
+    if "timeout" in clip:
+        cfg.clipboard_timeout = _int(clip["timeout"], "clipboard.timeout", 0, 3600, warn, 30)
+    lock = _table(data, "lock", _LOCK_KEYS, warn)
+    if "idle_seconds" in lock:
+        cfg.auto_lock = _int(lock["idle_seconds"], "lock.idle_seconds", 0, 86400, warn, 300)
+    refresh = _table(data, "auto_refresh", _REFRESH_KEYS, warn)
+    if "enabled" in refresh:
+        if isinstance(refresh["enabled"], bool):
+            cfg.auto_refresh.enabled = refresh["enabled"]
+        else:
+            warn("auto_refresh.enabled", "must be true or false")
+    if "share" in refresh:
+        share = refresh["share"]
+        if isinstance(share, int | float) and not isinstance(share, bool) and 0.01 <= share <= 0.9:
+            cfg.auto_refresh.share = float(share)
+        else:
+            warn("auto_refresh.share", "must be a number between 0.01 and 0.9")
+    styles = refresh.get("styles", {})
+    if isinstance(styles, dict):
+        for style, on in styles.items():
+            if isinstance(on, bool):
+                cfg.auto_refresh.styles[style] = on
+            else:
+                warn(f"auto_refresh.styles.{style}", "must be true or false")
+    else:
+        warn("auto_refresh.styles", "must be a table of style = true/false")
+
+
+def _table(data: dict[str, Any], name: str, known: frozenset[str], warn: Any) -> dict[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        warn(name, "must be a table")
+        return {}
+    for key in sorted(set(value) - known):
+        warn(f"{name}.{key}", "unknown key, ignored")
+    return value
+
+
+def _int(value: Any, key: str, low: int, high: int, warn: Any, default: int) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+        return value
+    warn(key, f"must be a whole number of seconds from {low} to {high}")
+    return default
+
+
+def save_theme(name: str, path: Path | None = None) -> None:
+    """Remember the chosen theme, rewriting only the top-level ``theme`` line.
+
+    Other lines (comments included) are kept as the user wrote them.
+    """
+    path = path or config_path()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        lines = []
+    entry = f"theme = {_toml_string(name)}"
+    for index, line in enumerate(lines):
+        if line.startswith("["):
+            lines.insert(index, entry)
+            break
+        if line.replace(" ", "").startswith("theme="):
+            lines[index] = entry
+            break
+    else:
+        lines.append(entry)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _toml_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'

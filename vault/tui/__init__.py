@@ -1,0 +1,1 @@
+"""Textual front end: app, screens, widgets and themes over the headless core."""
