@@ -1,0 +1,46 @@
+"""Where a passphrase comes from when nobody types it: a file or the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from vault.core.errors import UsageError
+
+FILE_ENV = "TOKENVAULT_PASSPHRASE_FILE"
+VALUE_ENV = "TOKENVAULT_PASSPHRASE"
+MAX_FILE_BYTES = 64 * 1024
+
+
+def from_sources(passphrase_file: str | None) -> str | None:
+    """First found wins: ``--passphrase-file``, ``$TOKENVAULT_PASSPHRASE_FILE``,
+    ``$TOKENVAULT_PASSPHRASE``. None means "ask on the terminal"."""
+    path = passphrase_file or os.environ.get(FILE_ENV)
+    if path:
+        return read_secret_file(Path(path), "passphrase")
+    value = os.environ.get(VALUE_ENV)
+    if value:
+        return value
+    return None
+
+
+def read_secret_file(path: Path, what: str) -> str:
+    """Read a small secret file, dropping one trailing newline; one clear sentence on failure."""
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"Cannot read the {what} file {path}: {exc.strerror}.") from exc
+    if len(raw) > MAX_FILE_BYTES:
+        raise UsageError(f"The {what} file {path} is larger than {MAX_FILE_BYTES} bytes.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"The {what} file {path} is not UTF-8 text.") from exc
+    if text.endswith("\r\n"):
+        text = text[:-2]
+    elif text.endswith("\n"):
+        text = text[:-1]
+    if not text:
+        raise UsageError(f"The {what} file {path} is empty.")
+    return text
