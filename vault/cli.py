@@ -14,7 +14,13 @@ from vault import __version__
 from vault.core import passphrase as passphrase_sources
 from vault.core.clock import now
 from vault.core.crypto import KdfParams
-from vault.core.errors import CredentialNotFound, DuplicateCredential, UsageError, VaultError
+from vault.core.errors import (
+    CredentialNotFound,
+    DuplicateCredential,
+    UsageError,
+    VaultError,
+    VaultNotFound,
+)
 from vault.core.model import Credential, EventKind
 from vault.core.paths import default_vault_path
 from vault.core.store import VaultStore, restore_backup
@@ -75,7 +81,13 @@ def get_passphrase(args: argparse.Namespace, confirm: bool = False) -> str:
 
 def open_store(args: argparse.Namespace) -> VaultStore:
     """Unlock the vault named by the arguments (the one place every command unlocks)."""
-    return VaultStore.unlock(vault_path(args), get_passphrase(args))
+    path = vault_path(args)
+    if not os.path.lexists(path):
+        # Say so before asking for a passphrase that could not help.
+        raise VaultNotFound(
+            f"No vault at {path}. Create one with `tokenvault init`, or pass --vault."
+        )
+    return VaultStore.unlock(path, get_passphrase(args))
 
 
 def parse_assignments(pairs: Sequence[str] | None) -> dict[str, Any]:
