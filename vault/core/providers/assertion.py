@@ -1,0 +1,58 @@
+"""RS256 client assertions (Unifize, GitHub Apps, RFC 7523), built in memory and never stored."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+
+from vault.core.errors import UsageError
+
+MAX_WINDOW = 600
+"""Vendors cap an assertion's life at 10 minutes; a longer one would just be refused."""
+
+
+def load_private_key(pem: str) -> RSAPrivateKey:
+    """Load an unencrypted RSA private key from PEM text; one clear sentence when it cannot."""
+    try:
+        key = serialization.load_pem_private_key(pem.encode(), password=None)
+    except TypeError as exc:
+        raise UsageError(
+            "The private key is protected by a passphrase; store an unencrypted PEM key."
+        ) from exc
+    except (ValueError, UnicodeError) as exc:
+        # The library's text can quote parts of the input; keep it out of the message.
+        raise UsageError("The private key is not a readable PEM private key.") from exc
+    if not isinstance(key, RSAPrivateKey):
+        raise UsageError("The private key is not an RSA key; RS256 needs an RSA private key.")
+    return key
+
+
+def build_assertion(
+    *,
+    private_key_pem: str,
+    issuer: str,
+    at: datetime,
+    lifetime: int = MAX_WINDOW,
+    iat_skew: int = 0,
+    extra_claims: dict[str, Any] | None = None,
+) -> str:
+    """Sign ``{iss, iat, exp}`` (plus ``extra_claims``) with RS256.
+
+    Args:
+        private_key_pem: the app's RSA private key.
+        issuer: the ``iss`` claim (app id or client id).
+        at: the current time.
+        lifetime: seconds from ``iat`` to ``exp``, at most 600.
+        iat_skew: seconds to backdate ``iat`` (GitHub asks for 60 against clock drift).
+        extra_claims: e.g. the Org ID when it is configured to travel as a claim.
+    """
+    if not 1 <= lifetime <= MAX_WINDOW:
+        raise UsageError(f"The assertion lifetime must be 1 to {MAX_WINDOW} seconds.")
+    iat = int(at.timestamp()) - iat_skew
+    claims: dict[str, Any] = {"iss": issuer, "iat": iat, "exp": iat + lifetime}
+    claims.update(extra_claims or {})
+    return jwt.encode(claims, load_private_key(private_key_pem), algorithm="RS256")

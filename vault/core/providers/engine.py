@@ -1,0 +1,567 @@
+"""The one token engine: builds token requests from settings and reads the answers.
+
+Every provider style is a preset of this engine (``presets.PRESETS``), so a look-alike
+provider (another host, path, field name or header) needs settings, not code.
+
+Templates: string values in ``body``, ``query``, ``headers``, ``request_headers``, URLs and
+the Basic/assertion fields may hold ``{settings.NAME}``, ``{secret.NAME}``, and, when a token
+is attached to an API request, ``{token}`` and ``{uuid4}`` (fresh each time). A value that is
+exactly one placeholder keeps the setting's type (``"{settings.lifetime}"`` stays a number).
+Body and query entries that render empty are left out (an unset ``scope`` is not sent).
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+import httpx
+
+from vault.core.clock import now
+from vault.core.errors import ProviderError, UsageError
+from vault.core.model import Credential, Token
+from vault.core.providers import http
+from vault.core.providers.assertion import MAX_WINDOW, build_assertion, load_private_key
+from vault.core.providers.base import RevokeResult, SecretExpired, TokenResult
+from vault.core.providers.expiry import lookup, parse_expiry
+from vault.core.providers.presets import COMMON_DEFAULTS, PRESETS, Preset
+
+PLACEHOLDER = re.compile(r"\{(settings|secret)\.([A-Za-z0-9_]+)\}|\{(token|uuid4)\}")
+
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+
+# Kinds of every setting the engine reads, used to coerce `--set KEY=VALUE` text and to
+# reject typos (an unknown key is more likely a mistake than a wish).
+_STR, _INT, _FLOAT, _LIST, _DICT, _BOOL = "str", "int", "float", "list", "dict", "bool"
+SETTING_KINDS: dict[str, str] = {
+    "base_url": _STR,
+    "token_url": _STR,
+    "token_method": _STR,
+    "body_kind": _STR,
+    "body": _DICT,
+    "query": _DICT,
+    "headers": _DICT,
+    "auth": _STR,
+    "basic_user": _STR,
+    "basic_password": _STR,
+    "assertion_iss": _STR,
+    "assertion_lifetime": _INT,
+    "assertion_iat_skew": _INT,
+    "org_id": _STR,
+    "org_id_placement": _STR,
+    "org_id_field": _STR,
+    "token_fields": _LIST,
+    "token_type_fields": _LIST,
+    "expiry_fields": _LIST,
+    "request_headers": _DICT,
+    "revoke_url": _STR,
+    "revoke_method": _STR,
+    "revoke_kind": _STR,
+    "lifetime": _INT,
+    "timeout": _FLOAT,
+    "retry_tries": _INT,
+    "retry_max_wait": _FLOAT,
+    "allow_insecure_http": _BOOL,
+    "app_id": _STR,
+    "installation_id": _STR,
+    "client_id": _STR,
+    "partition": _STR,
+    "scope": _STR,
+}
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "token_method": ("POST", "GET", "PUT"),
+    "body_kind": ("json", "form", "none"),
+    "auth": ("none", "basic", "bearer-assertion"),
+    "org_id_placement": ("body", "query", "claim", "none"),
+    "revoke_method": ("POST", "DELETE"),
+    "revoke_kind": ("rfc7009", "bearer"),
+}
+
+RANGES: dict[str, tuple[float, float]] = {
+    "assertion_lifetime": (1, MAX_WINDOW),
+    "assertion_iat_skew": (0, 300),
+    "timeout": (0.05, 120),
+    "retry_tries": (1, 10),
+    "retry_max_wait": (0, 60),
+}
+
+
+def preset_of(style: str) -> Preset:
+    """The preset named ``style``; ``UsageError`` listing the known ones otherwise."""
+    try:
+        return PRESETS[style]
+    except KeyError:
+        known = ", ".join(sorted(PRESETS))
+        raise UsageError(f"Unknown provider style {style!r}; choose one of {known}.") from None
+
+
+def _coerce(key: str, value: Any) -> Any:
+    kind = SETTING_KINDS[key]
+    try:
+        if kind == _STR:
+            if not isinstance(value, str | int):
+                raise TypeError
+            return str(value).strip()
+        if kind in (_INT, _FLOAT):
+            if isinstance(value, bool):
+                raise TypeError
+            number = float(value) if kind == _FLOAT else int(str(value).strip().replace("_", ""))
+            return number
+        if kind == _BOOL:
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError
+        if kind == _LIST:
+            if isinstance(value, str):
+                text = value.strip()
+                parsed = json.loads(text) if text.startswith("[") else text.split(",")
+            else:
+                parsed = value
+            if not isinstance(parsed, list | tuple):
+                raise TypeError
+            return [str(v).strip() for v in parsed if str(v).strip()]
+        parsed = json.loads(value) if isinstance(value, str) else value
+        if not isinstance(parsed, Mapping):
+            raise TypeError
+        return {str(k): v for k, v in parsed.items()}
+    except (TypeError, ValueError):
+        want = {
+            _STR: "text",
+            _INT: "a whole number",
+            _FLOAT: "a number",
+            _BOOL: "true or false",
+            _LIST: "a comma-separated list or a JSON list",
+            _DICT: "a JSON object",
+        }[kind]
+        raise UsageError(f"The setting {key!r} must be {want}.") from None
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_url(key: str, value: str, *, absolute: bool, allow_http: bool) -> None:
+    if not absolute and value.startswith("/"):
+        return
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        where = "an http(s) URL" if absolute else "an http(s) URL or a path starting with /"
+        raise UsageError(f"The setting {key!r} must be {where}, not {value!r}.")
+    if parts.username or parts.password:
+        raise UsageError(f"The setting {key!r} must not carry a user or password in the URL.")
+    # Secrets travel in these requests: plain http is only for loopback (the simulator).
+    if parts.scheme == "http" and not allow_http and not _is_loopback(parts.hostname):
+        raise UsageError(
+            f"The setting {key!r} uses plain http to {parts.hostname}; use https "
+            "(or set allow_insecure_http=true if you really mean it)."
+        )
+
+
+def _template_refs(value: Any) -> set[tuple[str, str]]:
+    refs: set[tuple[str, str]] = set()
+    if isinstance(value, str):
+        for m in PLACEHOLDER.finditer(value):
+            if m.group(1):
+                refs.add((m.group(1), m.group(2)))
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            refs |= _template_refs(v)
+    elif isinstance(value, list):
+        for v in value:
+            refs |= _template_refs(v)
+    return refs
+
+
+def validate_settings(
+    style: str, settings: Mapping[str, Any], secrets: Mapping[str, str]
+) -> dict[str, Any]:
+    """Check a credential's settings and secrets; return the settings with types normalized.
+
+    Raises:
+        UsageError: one sentence naming the first problem (unknown style or setting, missing
+            value, bad URL, unreadable PEM, lifetime out of range, template naming nothing).
+    """
+    preset = preset_of(style)
+    normalized: dict[str, Any] = {}
+    for key, value in settings.items():
+        if key not in SETTING_KINDS:
+            raise UsageError(f"Unknown setting {key!r} for {style}.")
+        normalized[key] = None if value is None else _coerce(key, value)
+    merged = preset.settings(normalized)
+    for key in preset.required_settings:
+        if merged.get(key) in (None, ""):
+            raise UsageError(f"{preset.title} needs the setting {key!r}.")
+    for key in preset.required_secrets:
+        if not secrets.get(key):
+            raise UsageError(f"{preset.title} needs the secret {key!r}.")
+    for key, choices in CHOICES.items():
+        value = merged.get(key)
+        if isinstance(value, str):
+            merged[key] = value = value.upper() if key.endswith("method") else value.lower()
+            if key in normalized:
+                normalized[key] = value
+        if value not in choices:
+            raise UsageError(f"The setting {key!r} must be one of {', '.join(choices)}.")
+    for key, (low, high) in RANGES.items():
+        if not low <= merged[key] <= high:
+            raise UsageError(f"The setting {key!r} must be between {low:g} and {high:g}.")
+    allow_http = bool(merged.get("allow_insecure_http"))
+    for key in ("base_url", "token_url", "revoke_url"):
+        url = str(merged.get(key) or "")
+        if url or key != "revoke_url":
+            _check_url(key, url, absolute=key == "base_url", allow_http=allow_http)
+    lifetime = merged.get("lifetime")
+    if lifetime is not None:
+        low_l, high_l = preset.lifetime_range
+        if not low_l <= lifetime <= high_l:
+            raise UsageError(
+                f"The token lifetime {lifetime:,} s is outside what {preset.title} accepts "
+                f"({low_l:,} to {high_l:,} seconds)."
+            )
+    if not merged.get("token_fields"):
+        raise UsageError("The setting 'token_fields' must name at least one answer field.")
+    if merged["auth"] == "bearer-assertion":
+        if not secrets.get("private_key"):
+            raise UsageError("A signed assertion needs the secret 'private_key' (RSA PEM).")
+        load_private_key(secrets["private_key"])
+    templated = {
+        k: merged[k]
+        for k in ("token_url", "body", "query", "headers", "request_headers", "revoke_url")
+    }
+    if merged["auth"] == "basic":
+        templated["basic_user"] = merged["basic_user"]
+        templated["basic_password"] = merged["basic_password"]
+    if merged["auth"] == "bearer-assertion":
+        templated["assertion_iss"] = merged["assertion_iss"]
+    for key, value in templated.items():
+        for kind, name in sorted(_template_refs(value)):
+            if kind == "secret" and name not in secrets:
+                raise UsageError(f"The setting {key!r} uses the secret {name!r}, which is unset.")
+            if kind == "settings" and merged.get(name) is None:
+                raise UsageError(f"The setting {key!r} uses the setting {name!r}, which is unset.")
+    return normalized
+
+
+class _Renderer:
+    """Fills templates from settings and secrets; errors name keys, never values."""
+
+    def __init__(self, settings: Mapping[str, Any], secrets: Mapping[str, str]) -> None:
+        self.settings = settings
+        self.secrets = secrets
+
+    def value(self, template: Any, *, token: str | None = None, in_url: bool = False) -> Any:
+        if isinstance(template, Mapping):
+            return {k: self.value(v, token=token, in_url=in_url) for k, v in template.items()}
+        if isinstance(template, list):
+            return [self.value(v, token=token, in_url=in_url) for v in template]
+        if not isinstance(template, str):
+            return template
+        whole = PLACEHOLDER.fullmatch(template)
+        if whole and not in_url:
+            return self._lookup(whole, token)
+
+        def repl(m: re.Match[str]) -> str:
+            found = self._lookup(m, token)
+            text = "" if found is None else str(found)
+            return quote(text, safe="") if in_url else text
+
+        return PLACEHOLDER.sub(repl, template)
+
+    def text(self, template: Any, *, token: str | None = None) -> str:
+        found = self.value(template, token=token)
+        return "" if found is None else str(found)
+
+    def _lookup(self, m: re.Match[str], token: str | None) -> Any:
+        if m.group(3) == "uuid4":
+            return str(uuid.uuid4())
+        if m.group(3) == "token":
+            return token or ""
+        kind, name = m.group(1), m.group(2)
+        if kind == "secret":
+            if name not in self.secrets:
+                raise UsageError(f"The credential has no secret {name!r}, which a template uses.")
+            return self.secrets[name]
+        if self.settings.get(name) is None:
+            raise UsageError(f"The credential has no setting {name!r}, which a template uses.")
+        return self.settings[name]
+
+
+def _drop_empty(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v not in (None, "")}
+
+
+class Engine:
+    """One credential's provider, driven entirely by its (merged) settings."""
+
+    def __init__(
+        self,
+        style: str,
+        settings: Mapping[str, Any],
+        secrets: Mapping[str, str],
+        *,
+        secret_expires_at: datetime | None = None,
+    ) -> None:
+        self.preset = preset_of(style)
+        self.settings = self.preset.settings(validate_settings(style, settings, secrets))
+        self._secrets = dict(secrets)
+        self._render = _Renderer(self.settings, self._secrets)
+        self.secret_expires_at = secret_expires_at
+        self.policy = http.RetryPolicy(
+            tries=int(self.settings["retry_tries"]),
+            max_wait=float(self.settings["retry_max_wait"]),
+        )
+
+    def __repr__(self) -> str:
+        return f"Engine({self.preset.style!r})"
+
+    @property
+    def timeout(self) -> float:
+        return float(self.settings["timeout"])
+
+    def _timeout(self) -> dict[str, Any]:
+        # Requests built by hand carry no client default: without this, no timeout at all.
+        return {"timeout": httpx.Timeout(self.timeout).as_dict()}
+
+    @property
+    def remote_revoke(self) -> bool:
+        return bool(self.settings.get("revoke_url"))
+
+    # -- building --------------------------------------------------------------------------
+
+    def _url(self, key: str) -> str:
+        url = str(self._render.value(self.settings[key], in_url=True))
+        if url.startswith("/"):
+            url = str(self.settings["base_url"]).rstrip("/") + url
+        return url
+
+    def _basic(self) -> str:
+        user = self._render.text(self.settings["basic_user"])
+        password = self._render.text(self.settings["basic_password"])
+        # RFC 6749 2.3.1: form-encode the parts before joining them.
+        pair = f"{quote(user, safe='')}:{quote(password, safe='')}".encode()
+        return "Basic " + base64.b64encode(pair).decode()
+
+    def check_ready(self, at: datetime) -> None:
+        """Refuse before sending what the provider would refuse anyway (expired secret)."""
+        expires = self.secret_expires_at
+        if expires is not None and expires <= at:
+            raise SecretExpired(
+                f"the client secret expired on {expires.date().isoformat()} "
+                f"({self.preset.secret_lifetime.days if self.preset.secret_lifetime else '?'} "
+                "days after it was created), so the provider will not issue tokens with it; "
+                "create a new secret at the provider and store it in the vault",
+                status=None,
+            )
+
+    def token_request(self, at: datetime) -> httpx.Request:
+        """The HTTP request that asks for a new token (it holds secrets: never log it)."""
+        self.check_ready(at)
+        s = self.settings
+        headers: dict[str, str] = {k: self._render.text(v) for k, v in dict(s["headers"]).items()}
+        headers.setdefault("Accept", "application/json")
+        body = _drop_empty(self._render.value(dict(s["body"])))
+        query = _drop_empty(self._render.value(dict(s["query"])))
+        claims: dict[str, Any] = {}
+        org_id = s.get("org_id")
+        if org_id:
+            placement, field = s["org_id_placement"], s["org_id_field"]
+            if placement == "body":
+                body[field] = org_id
+            elif placement == "query":
+                query[field] = org_id
+            elif placement == "claim":
+                claims[field] = org_id
+        if s["auth"] == "basic":
+            headers["Authorization"] = self._basic()
+        elif s["auth"] == "bearer-assertion":
+            # Built per request and dropped with it: the assertion is never stored.
+            assertion = build_assertion(
+                private_key_pem=self._secrets["private_key"],
+                issuer=self._render.text(s["assertion_iss"]),
+                at=at,
+                lifetime=int(s["assertion_lifetime"]),
+                iat_skew=int(s["assertion_iat_skew"]),
+                extra_claims=claims,
+            )
+            headers["Authorization"] = f"Bearer {assertion}"
+        content: bytes | None = None
+        if s["body_kind"] == "json":
+            content = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        elif s["body_kind"] == "form":
+            content = urlencode({k: str(v) for k, v in body.items()}).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        return httpx.Request(
+            s["token_method"],
+            self._url("token_url"),
+            params={k: str(v) for k, v in query.items()},
+            headers=headers,
+            content=content,
+            extensions=self._timeout(),
+        )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _refused(self, response: httpx.Response) -> ProviderError:
+        return http.error_for(response, self._secrets.values())
+
+    def token_result(self, response: httpx.Response, issued_at: datetime) -> TokenResult:
+        """Read a token answer; ``ProviderError`` for refusals and answers without a token."""
+        if not response.is_success:
+            raise self._refused(response)
+        where = http.host_of(response.request)
+        status = http.status_text(response.status_code)
+        ctype = response.headers.get("content-type", "").lower()
+        if "html" in ctype:
+            said = http.scrub(http.provider_message(response), self._secrets.values())
+            raise ProviderError(
+                f'{where} answered {status} with an HTML page ("{said}") instead of a token',
+                status=response.status_code,
+                provider_message=said or None,
+            )
+        try:
+            data = json.loads(response.content)
+        except ValueError:
+            raise ProviderError(
+                f"{where} answered {status} but the body is not valid JSON",
+                status=response.status_code,
+            ) from None
+        if not isinstance(data, dict):
+            raise ProviderError(
+                f"{where} answered {status} with JSON that is not an object",
+                status=response.status_code,
+            )
+        value = None
+        for field in self.settings["token_fields"]:
+            found = lookup(data, field)
+            if isinstance(found, str) and found.strip():
+                value = found.strip()
+                break
+        if value is None:
+            names = ", ".join(self.settings["token_fields"])
+            raise ProviderError(
+                f"{where} answered {status} without a token in any of the fields {names}",
+                status=response.status_code,
+            )
+        token_type = "Bearer"
+        for field in self.settings["token_type_fields"]:
+            found = lookup(data, field)
+            if isinstance(found, str) and found.strip():
+                token_type = found.strip()
+                break
+        expires_at, source = parse_expiry(
+            data,
+            value,
+            issued_at,
+            fields=self.settings["expiry_fields"],
+            fixed_lifetime=self.settings.get("lifetime"),
+        )
+        if expires_at is not None and expires_at <= issued_at:
+            raise ProviderError(
+                f"{where} issued a token that had already expired "
+                f"({expires_at.isoformat()}, from {source}); check both clocks",
+                status=response.status_code,
+            )
+        return TokenResult(value, token_type, issued_at, expires_at, source)
+
+    # -- the Provider interface ------------------------------------------------------------
+
+    def generate(self, client: httpx.Client) -> TokenResult:
+        at = now()
+        request = self.token_request(at)
+        response = http.send(client, request, policy=self.policy, secrets=self._secrets.values())
+        return self.token_result(response, at)
+
+    async def agenerate(self, client: httpx.AsyncClient) -> TokenResult:
+        at = now()
+        request = self.token_request(at)
+        response = await http.asend(
+            client, request, policy=self.policy, secrets=self._secrets.values()
+        )
+        await response.aread()
+        return self.token_result(response, at)
+
+    def apply(self, request: httpx.Request, token: Token) -> None:
+        for key, template in dict(self.settings["request_headers"]).items():
+            request.headers[key] = self._render.text(template, token=token.value)
+
+    def revoke_request(self, token: Token) -> httpx.Request | None:
+        """The request that kills ``token`` at the provider, or None where there is no endpoint."""
+        if not self.remote_revoke:
+            return None
+        s = self.settings
+        headers = {k: self._render.text(v) for k, v in dict(s["headers"]).items()}
+        if s["revoke_kind"] == "bearer":
+            request = httpx.Request(
+                s["revoke_method"],
+                self._url("revoke_url"),
+                headers=headers,
+                extensions=self._timeout(),
+            )
+            self.apply(request, token)
+            return request
+        # RFC 7009: the token in a form, the client authenticated as for the token endpoint.
+        form = {"token": token.value, "token_type_hint": "access_token"}
+        if s["auth"] == "basic":
+            headers["Authorization"] = self._basic()
+        else:
+            body = _drop_empty(self._render.value(dict(s["body"])))
+            form.update({k: str(v) for k, v in body.items() if k in ("client_id", "client_secret")})
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        return httpx.Request(
+            s["revoke_method"],
+            self._url("revoke_url"),
+            headers=headers,
+            content=urlencode(form).encode(),
+            extensions=self._timeout(),
+        )
+
+    def revoke(self, client: httpx.Client, token: Token) -> RevokeResult:
+        request = self.revoke_request(token)
+        if request is None:
+            return RevokeResult(remote=False, message=self.preset.revoke_advice)
+        secrets = [*self._secrets.values(), token.value]
+        response = http.send(client, request, policy=self.policy, secrets=secrets)
+        where = http.host_of(request)
+        status = http.status_text(response.status_code)
+        if response.is_success:
+            return RevokeResult(True, f"{where} revoked the token ({status}).")
+        if response.status_code == 401:
+            # The provider no longer knows the token: it is already dead there.
+            return RevokeResult(
+                True, f"{where} no longer accepts the token ({status}); it is already dead there."
+            )
+        raise http.error_for(response, secrets)
+
+
+def provider_for(credential: Credential) -> Engine:
+    """The engine for a stored credential (its secret's own expiry included)."""
+    preset = preset_of(credential.provider)
+    expires = credential.secret_expires_at or preset.secret_expiry(credential.secret_created_at)
+    return Engine(
+        credential.provider,
+        credential.settings,
+        credential.secrets,
+        secret_expires_at=expires,
+    )
+
+
+__all__ = ["COMMON_DEFAULTS", "Engine", "provider_for", "validate_settings"]

@@ -1,0 +1,216 @@
+"""Talking to providers: one-sentence errors with the provider's own words, bounded backoff."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from http import HTTPStatus
+
+import httpx
+
+from vault.core.clock import now
+from vault.core.errors import ProviderError
+from vault.core.model import mask
+
+MESSAGE_LIMIT = 200
+"""Characters of a provider's own message quoted back; enough to read, never a whole page."""
+
+MESSAGE_KEYS = ("error_description", "message", "Message", "error", "detail", "title", "msg")
+"""Where JSON error bodies keep their human text (RFC 6749, GitHub, ASP.NET, RFC 7807)."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how long to wait when a provider says "slow down"."""
+
+    tries: int = 3
+    """Attempts in all, the first included; small so a command never hangs."""
+    base_delay: float = 0.25
+    """First wait when the answer has no Retry-After; doubles each time."""
+    max_wait: float = 5.0
+    """Longest single wait; a longer Retry-After ends the attempts with a clear error."""
+
+
+def host_of(request: httpx.Request) -> str:
+    url = request.url
+    return f"{url.host}:{url.port}" if url.port else url.host
+
+
+def _squash(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > MESSAGE_LIMIT:
+        text = text[: MESSAGE_LIMIT - 1].rstrip() + "…"
+    return text
+
+
+def scrub(text: str, secrets: Iterable[str]) -> str:
+    """Replace any secret a provider echoed back by its mask (a provider may quote the request)."""
+    for secret in secrets:
+        if secret and len(secret) >= 4 and secret in text:
+            text = text.replace(secret, mask(secret))
+    return text
+
+
+def provider_message(response: httpx.Response) -> str:
+    """The provider's own words from an answer: JSON error fields, an HTML title, or plain text."""
+    try:
+        raw = response.content.decode(response.encoding or "utf-8", errors="replace")
+    except (httpx.ResponseNotRead, httpx.StreamError):
+        return ""
+    ctype = response.headers.get("content-type", "").lower()
+    stripped = raw.strip()
+    if not stripped:
+        return ""
+    if "json" in ctype or stripped[:1] in "{[":
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            parts = [str(data[k]) for k in MESSAGE_KEYS if isinstance(data.get(k), str | int)]
+            # RFC 6749 gives a code and a description; show both, code first.
+            if "error" in data and "error_description" in data:
+                parts = [f"{data['error']}: {data['error_description']}"]
+            if parts:
+                return _squash(parts[0])
+        if data is not None:
+            return _squash(stripped)
+    if "html" in ctype or stripped[:1] == "<":
+        title = re.search(r"<title[^>]*>(.*?)</title>", raw, re.I | re.S)
+        if title and title.group(1).strip():
+            return _squash(title.group(1))
+        return _squash(re.sub(r"<[^>]+>", " ", raw))
+    return _squash(stripped)
+
+
+def status_text(status: int) -> str:
+    try:
+        return f"HTTP {status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"HTTP {status}"
+
+
+def error_for(response: httpx.Response, secrets: Iterable[str] = ()) -> ProviderError:
+    """Turn a refusal into one sentence naming the host, the status and the provider's words."""
+    said = scrub(provider_message(response), secrets)
+    where = host_of(response.request)
+    text = f"{where} answered {status_text(response.status_code)}"
+    text += f': "{said}"' if said else " with an empty body"
+    return ProviderError(text, status=response.status_code, provider_message=said or None)
+
+
+def transport_error(exc: httpx.TransportError, request: httpx.Request) -> ProviderError:
+    """Timeouts and connection failures as a sentence; the library text may hold the URL only."""
+    where = host_of(request)
+    if isinstance(exc, httpx.TimeoutException):
+        text = f"{where} did not answer in time ({type(exc).__name__})"
+    elif isinstance(exc, httpx.ConnectError):
+        text = f"could not connect to {where} (is the provider up and the URL right?)"
+    else:
+        text = f"the connection to {where} failed ({type(exc).__name__})"
+    return ProviderError(text, status=None)
+
+
+def is_rate_limited(response: httpx.Response) -> bool:
+    """429 anywhere; ShiftIQ documents its limit as 403 "Rate Limit Exceeded"."""
+    if response.status_code == 429:
+        return True
+    if response.status_code == 403:
+        return "rate limit" in provider_message(response).lower()
+    return False
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds from a Retry-After header (delta seconds or an HTTP date), or None."""
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - now()).total_seconds())
+
+
+def _wait_for(response: httpx.Response, attempt: int, policy: RetryPolicy) -> float | None:
+    """How long to wait before the next try, or None when it is time to give up."""
+    if attempt >= policy.tries:
+        return None
+    wait = retry_after(response)
+    if wait is None:
+        wait = policy.base_delay * (2 ** (attempt - 1))
+    if wait > policy.max_wait:
+        return None
+    return wait
+
+
+def _rate_limited_error(
+    response: httpx.Response, attempts: int, secrets: Iterable[str]
+) -> ProviderError:
+    err = error_for(response, secrets)
+    wait = retry_after(response)
+    hint = f"; try again in {int(wait + 0.999)} s" if wait else "; try again later"
+    return ProviderError(
+        f"{err.message} after {attempts} attempt{'s' if attempts > 1 else ''}{hint}",
+        status=err.status,
+        provider_message=err.provider_message,
+    )
+
+
+def send(
+    client: httpx.Client,
+    request: httpx.Request,
+    *,
+    policy: RetryPolicy = RetryPolicy(),
+    secrets: Iterable[str] = (),
+) -> httpx.Response:
+    """Send, backing off on rate limits; return the final answer or raise ``ProviderError``.
+
+    Only rate-limit answers are retried: other errors go straight to the user, and a timeout
+    is not retried so a slow provider never multiplies the wait.
+    """
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            response = client.send(request)
+        except httpx.TransportError as exc:
+            raise transport_error(exc, request) from None
+        if not is_rate_limited(response):
+            return response
+        wait = _wait_for(response, attempt, policy)
+        if wait is None:
+            raise _rate_limited_error(response, attempt, secrets)
+        time.sleep(wait)
+
+
+async def asend(
+    client: httpx.AsyncClient,
+    request: httpx.Request,
+    *,
+    policy: RetryPolicy = RetryPolicy(),
+    secrets: Iterable[str] = (),
+) -> httpx.Response:
+    """``send`` for asyncio callers."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            response = await client.send(request)
+        except httpx.TransportError as exc:
+            raise transport_error(exc, request) from None
+        if not is_rate_limited(response):
+            return response
+        wait = _wait_for(response, attempt, policy)
+        if wait is None:
+            raise _rate_limited_error(response, attempt, secrets)
+        await asyncio.sleep(wait)

@@ -1,0 +1,390 @@
+"""Token lifecycle over a VaultStore: generate, ensure, refresh many, revoke, regenerate on 401.
+
+Every operation talks to the provider first and only then opens one ``store.transaction()``
+to record the outcome (token, history event, ``last_error``), so a slow provider never holds
+the vault lock. A failure never touches the stored token: it sets ``last_error`` and adds a
+``failed`` event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import anyio.to_thread
+import httpx
+
+from vault.core.clock import iso, now
+from vault.core.errors import CredentialNotFound, ProviderError, UsageError, VaultError
+from vault.core.model import Credential, EventKind, Token
+from vault.core.providers.base import RevokeResult, TokenResult
+from vault.core.providers.engine import Engine, provider_for
+from vault.core.store import VaultStore
+
+DEFAULT_MIN_VALID = timedelta(seconds=60)
+"""``ensure`` replaces a token with less than this left, so a caller never gets one that dies
+mid-request."""
+
+Note = tuple[str, str]
+"""A history event (kind, detail) to record with an outcome, e.g. the 401 that caused it."""
+
+
+@dataclass
+class RefreshOutcome:
+    """What ``refresh_many`` did for one name."""
+
+    name: str
+    ok: bool
+    token: Token | None = field(default=None, repr=False)
+    error: str | None = None
+    """The one-sentence failure, as stored in the credential's ``last_error``."""
+
+
+# -- small helpers -----------------------------------------------------------------------------
+
+
+def _snapshot(store: VaultStore, name: str) -> Credential:
+    """The credential as the file holds it now (another process may have changed it)."""
+    try:
+        return store.reload().credentials[name]
+    except KeyError:
+        raise CredentialNotFound(name) from None
+
+
+def usable(token: Token | None, min_valid: timedelta, at: datetime | None = None) -> bool:
+    """True when ``token`` exists and has at least ``min_valid`` left (or no known expiry)."""
+    if token is None:
+        return False
+    if token.expires_at is None:
+        return True
+    return token.expires_at - (at or now()) >= min_valid
+
+
+def _uncap(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _failure(
+    name: str, action: str, exc: VaultError, *, had_token: bool
+) -> ProviderError | UsageError:
+    """Re-word an engine error as the one sentence the user (and ``last_error``) sees."""
+    detail = _uncap(str(exc).rstrip("."))
+    kept = "; the stored token was kept" if had_token else ""
+    text = f"Could not {action} a token for {name!r}: {detail}{kept}."
+    if isinstance(exc, ProviderError):
+        return ProviderError(text, status=exc.status, provider_message=exc.provider_message)
+    return UsageError(text)
+
+
+def _detail(result: TokenResult) -> str:
+    if result.expires_at is None:
+        return "the answer gave no expiry"
+    return f"expires {iso(result.expires_at)} (from {result.expiry_source})"
+
+
+@contextmanager
+def _client(client: httpx.Client | None, timeout: float, pool: int = 1) -> Iterator[httpx.Client]:
+    if client is not None:
+        yield client
+        return
+    limits = httpx.Limits(max_connections=pool, max_keepalive_connections=pool)
+    with httpx.Client(timeout=timeout, limits=limits) as own:
+        yield own
+
+
+@asynccontextmanager
+async def _aclient(
+    client: httpx.AsyncClient | None, timeout: float
+) -> AsyncIterator[httpx.AsyncClient]:
+    if client is not None:
+        yield client
+        return
+    async with httpx.AsyncClient(timeout=timeout) as own:
+        yield own
+
+
+# -- recording outcomes (each one transaction) -------------------------------------------------
+
+
+def _apply_success(cred: Credential, result: TokenResult, notes: Iterable[Note]) -> Token:
+    for kind, detail in notes:
+        cred.record(kind, detail)
+    kind = EventKind.REFRESHED if cred.token is not None else EventKind.GENERATED
+    token = result.to_token()
+    cred.token = token
+    cred.revoked = False
+    cred.last_error = None
+    cred.record(kind, _detail(result))
+    return token
+
+
+def _apply_failure(cred: Credential, message: str, notes: Iterable[Note]) -> None:
+    for kind, detail in notes:
+        cred.record(kind, detail)
+    # The token stays as it was: a provider hiccup must not cost the user a working token.
+    cred.last_error = message
+    cred.record(EventKind.FAILED, message)
+
+
+def _store_success(
+    store: VaultStore, name: str, result: TokenResult, notes: Sequence[Note] = ()
+) -> Token:
+    with store.transaction() as data:
+        cred = data.credentials.get(name)
+        if cred is None:
+            raise CredentialNotFound(name)
+        return _apply_success(cred, result, notes)
+
+
+def _store_failure(store: VaultStore, name: str, message: str, notes: Sequence[Note] = ()) -> None:
+    with store.transaction() as data:
+        cred = data.credentials.get(name)
+        if cred is not None:
+            _apply_failure(cred, message, notes)
+
+
+# -- generate / ensure -------------------------------------------------------------------------
+
+
+def _prepare(cred: Credential) -> Engine:
+    return provider_for(cred)
+
+
+def generate(
+    store: VaultStore,
+    name: str,
+    *,
+    client: httpx.Client | None = None,
+    notes: Sequence[Note] = (),
+) -> Token:
+    """Ask the provider for a new token and store it.
+
+    Args:
+        store: an unlocked vault.
+        name: the credential.
+        client: an ``httpx.Client`` to reuse (connection pooling); one is made otherwise.
+        notes: extra history events recorded with the outcome (e.g. the 401 that caused it).
+
+    Raises:
+        ProviderError: the provider refused or failed; ``last_error`` is set, token kept.
+        UsageError: the credential's settings are unusable; likewise recorded.
+    """
+    cred = _snapshot(store, name)
+    try:
+        engine = _prepare(cred)
+        with _client(client, engine.timeout) as http_client:
+            result = engine.generate(http_client)
+    except (ProviderError, UsageError) as exc:
+        failure = _failure(name, "generate", exc, had_token=cred.token is not None)
+        _store_failure(store, name, failure.message, notes)
+        raise failure from None
+    return _store_success(store, name, result, notes)
+
+
+def ensure(
+    store: VaultStore,
+    name: str,
+    min_valid: timedelta = DEFAULT_MIN_VALID,
+    *,
+    client: httpx.Client | None = None,
+) -> Token:
+    """A token with at least ``min_valid`` left, generating one when missing or expiring.
+
+    Never returns a token known to be expired: when a new one cannot be had, it raises.
+    """
+    cred = _snapshot(store, name)
+    if usable(cred.token, min_valid):
+        assert cred.token is not None
+        return cred.token
+    return generate(store, name, client=client)
+
+
+def regenerate_after_401(
+    store: VaultStore, name: str, rejected: str, *, client: httpx.Client | None = None
+) -> Token:
+    """Replace a token the provider just answered 401 to, unless someone already did.
+
+    ``rejected`` is the token value that was refused. If the vault already holds a different,
+    unexpired token (another process or thread regenerated first), that one is returned and
+    the provider is not asked again.
+    """
+    cred = _snapshot(store, name)
+    if cred.token is not None and cred.token.value != rejected and usable(cred.token, timedelta()):
+        return cred.token
+    note = (EventKind.UNAUTHORIZED, "the provider answered 401; generating a new token")
+    return generate(store, name, client=client, notes=[note])
+
+
+# -- asyncio twins (network awaited; the store's file work runs in a worker thread) ------------
+
+
+async def agenerate(
+    store: VaultStore,
+    name: str,
+    *,
+    client: httpx.AsyncClient | None = None,
+    notes: Sequence[Note] = (),
+) -> Token:
+    """``generate`` for asyncio callers."""
+    cred = await anyio.to_thread.run_sync(_snapshot, store, name)
+    try:
+        engine = _prepare(cred)
+        async with _aclient(client, engine.timeout) as http_client:
+            result = await engine.agenerate(http_client)
+    except (ProviderError, UsageError) as exc:
+        failure = _failure(name, "generate", exc, had_token=cred.token is not None)
+        await anyio.to_thread.run_sync(_store_failure, store, name, failure.message, notes)
+        raise failure from None
+    return await anyio.to_thread.run_sync(_store_success, store, name, result, notes)
+
+
+async def aensure(
+    store: VaultStore,
+    name: str,
+    min_valid: timedelta = DEFAULT_MIN_VALID,
+    *,
+    client: httpx.AsyncClient | None = None,
+) -> Token:
+    """``ensure`` for asyncio callers."""
+    cred = await anyio.to_thread.run_sync(_snapshot, store, name)
+    if usable(cred.token, min_valid):
+        assert cred.token is not None
+        return cred.token
+    return await agenerate(store, name, client=client)
+
+
+async def aregenerate_after_401(
+    store: VaultStore, name: str, rejected: str, *, client: httpx.AsyncClient | None = None
+) -> Token:
+    """``regenerate_after_401`` for asyncio callers."""
+    cred = await anyio.to_thread.run_sync(_snapshot, store, name)
+    if cred.token is not None and cred.token.value != rejected and usable(cred.token, timedelta()):
+        return cred.token
+    note = (EventKind.UNAUTHORIZED, "the provider answered 401; generating a new token")
+    return await agenerate(store, name, client=client, notes=[note])
+
+
+# -- many at once ------------------------------------------------------------------------------
+
+
+def refresh_many(
+    store: VaultStore,
+    names: Sequence[str],
+    *,
+    concurrency: int = 8,
+    client: httpx.Client | None = None,
+) -> dict[str, RefreshOutcome]:
+    """Generate new tokens for ``names``, at most ``concurrency`` requests in flight.
+
+    One shared ``httpx.Client`` keeps connections alive across credentials; all outcomes are
+    then stored in a single transaction (one file write, not one per credential).
+
+    Returns:
+        An outcome per name (in the order given); failures are recorded, never raised.
+    """
+    concurrency = max(1, min(concurrency, 64))
+    data = store.reload()
+    outcomes: dict[str, RefreshOutcome] = {}
+    results: dict[str, TokenResult | VaultError] = {}
+    jobs: list[tuple[str, Engine]] = []
+    had_token: dict[str, bool] = {}
+    for name in names:
+        cred = data.credentials.get(name)
+        if cred is None:
+            outcomes[name] = RefreshOutcome(name, False, error=CredentialNotFound(name).message)
+            continue
+        had_token[name] = cred.token is not None
+        try:
+            jobs.append((name, _prepare(cred)))
+        except UsageError as exc:
+            results[name] = exc
+
+    def fetch(job: tuple[str, Engine]) -> tuple[str, TokenResult | VaultError]:
+        name, engine = job
+        try:
+            return name, engine.generate(http_client)
+        except (ProviderError, UsageError) as exc:
+            return name, exc
+
+    timeout = max((engine.timeout for _, engine in jobs), default=10.0)
+    with _client(client, timeout, pool=concurrency) as http_client:
+        if jobs:
+            with ThreadPoolExecutor(max_workers=min(concurrency, len(jobs))) as pool:
+                results.update(pool.map(fetch, jobs))
+
+    if results:
+        with store.transaction() as fresh:
+            for name, result in results.items():
+                cred = fresh.credentials.get(name)
+                if cred is None:
+                    outcomes[name] = RefreshOutcome(
+                        name, False, error=CredentialNotFound(name).message
+                    )
+                elif isinstance(result, TokenResult):
+                    outcomes[name] = RefreshOutcome(name, True, _apply_success(cred, result, ()))
+                else:
+                    message = _failure(name, "refresh", result, had_token=had_token[name]).message
+                    _apply_failure(cred, message, ())
+                    outcomes[name] = RefreshOutcome(name, False, error=message)
+    return {name: outcomes[name] for name in names if name in outcomes}
+
+
+# -- revoke ------------------------------------------------------------------------------------
+
+
+def revoke(store: VaultStore, name: str, *, client: httpx.Client | None = None) -> RevokeResult:
+    """Kill the credential's token at the provider where possible, then forget it here.
+
+    Where the provider has no revocation endpoint the token is only forgotten locally, and the
+    message says what to do at the provider. A failed remote revoke keeps the token (so the
+    user can try again) and records the error.
+    """
+    cred = _snapshot(store, name)
+    token = cred.token
+    if token is None:
+        state = "was already revoked" if cred.revoked else "holds no token"
+        return RevokeResult(False, f"{name!r} {state}; nothing to revoke.")
+    try:
+        engine = _prepare(cred)
+        with _client(client, engine.timeout) as http_client:
+            result = engine.revoke(http_client, token)
+    except (ProviderError, UsageError) as exc:
+        failure = _failure(name, "revoke", exc, had_token=True)
+        _store_failure(store, name, failure.message)
+        raise failure from None
+    with store.transaction() as data:
+        current = data.credentials.get(name)
+        if current is None:
+            raise CredentialNotFound(name)
+        replaced = current.token is not None and current.token.value != token.value
+        if not replaced:
+            current.token = None
+            current.revoked = True
+            current.last_error = None
+        where = "at the provider" if result.remote else "locally only"
+        current.record(EventKind.REVOKED, f"revoked {where}")
+    if result.remote:
+        message = f"Revoked the token of {name!r} at the provider: {_uncap(result.message)}"
+    else:
+        message = f"Forgot the token of {name!r} locally only. {result.message}"
+    if replaced:
+        message += " A newer token was stored meanwhile and was kept; revoke again to end it."
+    return RevokeResult(result.remote, message)
+
+
+__all__ = [
+    "DEFAULT_MIN_VALID",
+    "RefreshOutcome",
+    "aensure",
+    "agenerate",
+    "aregenerate_after_401",
+    "ensure",
+    "generate",
+    "refresh_many",
+    "regenerate_after_401",
+    "revoke",
+    "usable",
+]
