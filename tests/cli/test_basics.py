@@ -1,0 +1,139 @@
+"""The CLI basics end to end: the installed command, a real vault file, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.cli.conftest import Run
+
+
+def add_app_token(
+    tv: Run, tmp_path: Path, name: str = "happay", secret: str = "app-SECRET-9f2c"
+) -> None:
+    secret_file = tmp_path / f"{name}.secret"
+    secret_file.write_text(secret + "\n")
+    tv(
+        "add",
+        name,
+        "--provider",
+        "app-token",
+        "--set",
+        "base_url=http://127.0.0.1:9",
+        "--set",
+        "app_id=app_36c3",
+        "--secret-file",
+        str(secret_file),
+        ok=True,
+    )
+
+
+def test_init_add_list_json(initialised: Run, tmp_path: Path) -> None:
+    add_app_token(initialised, tmp_path)
+    rows = json.loads(initialised("list", "--json", ok=True).stdout)
+    assert rows == [
+        {
+            "name": "happay",
+            "provider": "app-token",
+            "status": "missing",
+            "expires_at": None,
+            "seconds_left": None,
+            "secret_expires_at": None,
+            "secret_seconds_left": None,
+            "last_error": None,
+        }
+    ]
+
+
+def test_show_masks_secrets(initialised: Run, tmp_path: Path) -> None:
+    add_app_token(initialised, tmp_path, secret="app-SECRET-9f2c")
+    shown = initialised("show", "happay", ok=True).stdout
+    assert "app-SECRET" not in shown and "9f2c" in shown
+    detail = json.loads(initialised("show", "happay", "--json", ok=True).stdout)
+    assert detail["secrets"] == {"app_secret": "••••9f2c"}
+    assert detail["settings"]["app_id"] == "app_36c3"
+    assert [e["kind"] for e in detail["history"]] == ["created"]
+
+
+def test_secret_from_stdin(initialised: Run) -> None:
+    initialised(
+        "add",
+        "x",
+        "--provider",
+        "app-token",
+        "--secret-stdin",
+        input="stdin-SECRET-1a2b\n",
+        ok=True,
+    )
+    detail = json.loads(initialised("show", "x", "--json", ok=True).stdout)
+    assert detail["secrets"]["app_secret"] == "••••1a2b"
+
+
+def test_exit_codes(initialised: Run, tmp_path: Path) -> None:
+    add_app_token(initialised, tmp_path)
+    wrong = initialised("list", env={"TOKENVAULT_PASSPHRASE": "nope"})
+    assert wrong.returncode == 3 and "Wrong passphrase" in wrong.stderr
+    missing = initialised("show", "ghost")
+    assert missing.returncode == 1 and "ghost" in missing.stderr
+    usage = initialised("add")
+    assert usage.returncode == 2
+    dup = initialised("add", "happay", "--provider", "app-token")
+    assert dup.returncode == 2 and "already exists" in dup.stderr
+    (tmp_path / "junk").write_text("not a vault\n")
+    junk = initialised("list", env={"TOKENVAULT_VAULT": str(tmp_path / "junk")})
+    assert junk.returncode == 4 and "not a tokenvault vault" in junk.stderr
+    assert len(junk.stderr.strip().splitlines()) == 1
+
+
+def test_no_terminal_and_no_source_is_a_clear_error(initialised: Run) -> None:
+    result = initialised("list", env={"TOKENVAULT_PASSPHRASE": ""})
+    assert result.returncode == 2
+    assert "no terminal" in result.stderr
+
+
+def test_passphrase_file_wins_over_environment(initialised: Run, tmp_path: Path) -> None:
+    pw = tmp_path / "pw"
+    pw.write_text("cli test passphrase\n")
+    result = initialised("--passphrase-file", str(pw), "list", env={"TOKENVAULT_PASSPHRASE": "bad"})
+    assert result.returncode == 0, result.stderr
+
+
+def test_edit_rename_and_remove(initialised: Run, tmp_path: Path) -> None:
+    add_app_token(initialised, tmp_path)
+    initialised("edit", "happay", "--set", "app_id=app_new", "--rename", "happay-uat", ok=True)
+    detail = json.loads(initialised("show", "happay-uat", "--json", ok=True).stdout)
+    assert detail["settings"]["app_id"] == "app_new"
+    assert [e["kind"] for e in detail["history"]] == ["created", "edited"]
+    refused = initialised("remove", "happay-uat")
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    initialised("remove", "happay-uat", "--yes", ok=True)
+    assert json.loads(initialised("list", "--json", ok=True).stdout) == []
+
+
+def test_passwd_then_restore_backup(initialised: Run, tmp_path: Path) -> None:
+    add_app_token(initialised, tmp_path)
+    initialised("remove", "happay", "--yes", ok=True)
+    initialised("restore-backup", ok=True)
+    assert [r["name"] for r in json.loads(initialised("list", "--json", ok=True).stdout)] == [
+        "happay"
+    ]
+    new = tmp_path / "new-pw"
+    new.write_text("brand new passphrase\n")
+    initialised("passwd", "--new-passphrase-file", str(new), ok=True)
+    assert initialised("list").returncode == 3
+    assert (
+        initialised("list", env={"TOKENVAULT_PASSPHRASE": "brand new passphrase"}).returncode == 0
+    )
+
+
+def test_init_refuses_existing_vault(initialised: Run) -> None:
+    again = initialised("init")
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+
+def test_bad_secret_file_is_one_sentence(initialised: Run, tmp_path: Path) -> None:
+    result = initialised(
+        "add", "x", "--provider", "app-token", "--secret-file", str(tmp_path / "missing")
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Cannot read the secret file" in result.stderr
