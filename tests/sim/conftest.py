@@ -1,0 +1,94 @@
+"""Fixtures for the simulator tests: a running simulator, an httpx client, RSA keys, assertions."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from vault.sim import Simulator
+
+CLIENT_TIMEOUT = 5.0
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    """An RSA key pair as the vault would hold it (private) and register it (public)."""
+
+    private_pem: str
+    public_pem: str
+
+
+def _key_pair() -> KeyPair:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return KeyPair(private, public)
+
+
+@pytest.fixture(scope="session")
+def app_key() -> KeyPair:
+    """The key registered for the test apps (generated once: 2048-bit generation is slow)."""
+    return _key_pair()
+
+
+@pytest.fixture(scope="session")
+def other_key() -> KeyPair:
+    """A key nobody registered, for forged signatures."""
+    return _key_pair()
+
+
+@pytest.fixture
+def sim() -> Iterator[Simulator]:
+    """A running simulator on an ephemeral loopback port."""
+    with Simulator() as running:
+        yield running
+
+
+@pytest.fixture
+def client(sim: Simulator) -> Iterator[httpx.Client]:
+    """An httpx client bound to the simulator, with a timeout so no test can hang."""
+    with httpx.Client(base_url=sim.url, timeout=CLIENT_TIMEOUT) as http:
+        yield http
+
+
+Signer = Callable[..., str]
+
+
+@pytest.fixture
+def sign(app_key: KeyPair) -> Signer:
+    """Build an RS256 assertion: ``sign(iss, iat=..., exp=..., key=..., **extra_claims)``.
+
+    ``iat`` defaults to now and ``exp`` to ``iat + 600``, the Unifize recipe.
+    """
+
+    def build(
+        iss: str,
+        *,
+        iat: float | None = None,
+        exp: float | None = None,
+        key: str | None = None,
+        **extra: Any,
+    ) -> str:
+        issued = int(time.time()) if iat is None else int(iat)
+        claims: dict[str, Any] = {"iss": iss, "iat": issued, "exp": issued + 600, **extra}
+        if exp is not None:
+            claims["exp"] = int(exp)
+        return jwt.encode(claims, key or app_key.private_pem, algorithm="RS256")
+
+    return build
