@@ -160,6 +160,8 @@ class VaultStore:
         self._data_key: bytes | None = data_key
         self._header = header
         self.data = data
+        self._seen: bytes | None = None
+        """Header bytes of the file version ``data`` came from (None: re-read next time)."""
 
     def __repr__(self) -> str:
         return f"VaultStore(path={str(self.path)!r}, credentials={len(self.data.credentials)})"
@@ -194,8 +196,9 @@ class VaultStore:
         kek = crypto.derive_kek(passphrase, header.salt, header.kdf)
         data_key = format.unwrap_key(header, blob, kek)
         disable_core_dumps()
-        data = format.decrypt_payload(blob, header, data_key)
-        return cls(path, data_key, header, data)
+        store = cls(path, data_key, header, format.decrypt_payload(blob, header, data_key))
+        store._seen = blob[: format.HEADER_SIZE]
+        return store
 
     @classmethod
     def from_key(cls, path: Path, data_key: bytes) -> VaultStore:
@@ -204,7 +207,9 @@ class VaultStore:
         blob = read_file(path)
         header = format.parse_header(blob)
         disable_core_dumps()
-        return cls(path, data_key, header, format.decrypt_payload(blob, header, data_key))
+        store = cls(path, data_key, header, format.decrypt_payload(blob, header, data_key))
+        store._seen = blob[: format.HEADER_SIZE]
+        return store
 
     @property
     def data_key(self) -> bytes:
@@ -221,8 +226,14 @@ class VaultStore:
     def reload(self) -> VaultData:
         """Re-read the file with the held data key (no KDF) and keep the result."""
         blob = read_file(self.path)
+        raw_header = blob[: format.HEADER_SIZE]
+        if raw_header == self._seen:
+            # Same save as last time (the header holds that save's random nonce and checksum):
+            # skip decrypting and parsing, which dominate at thousands of credentials.
+            return self.data
         self._header = format.parse_header(blob)
         self.data = format.decrypt_payload(blob, self._header, self.data_key)
+        self._seen = raw_header
         return self.data
 
     @contextmanager
@@ -234,14 +245,23 @@ class VaultStore:
         """
         with file_lock(self.path):
             data = self.reload()
-            yield data
+            try:
+                yield data
+            except BaseException:
+                self._seen = None  # `data` may be half-changed: re-read it next time
+                raise
             self._save_locked(data)
 
     def _save_locked(self, data: VaultData, keep_backup: bool = True) -> None:
         data.generation += 1
         blob = format.encode(data, self.data_key, self._header)
-        write_atomic(self.path, blob, keep_backup=keep_backup)
+        try:
+            write_atomic(self.path, blob, keep_backup=keep_backup)
+        except BaseException:
+            self._seen = None
+            raise
         self._header = format.parse_header(blob)
+        self._seen = blob[: format.HEADER_SIZE]
         self.data = data
 
     def change_passphrase(self, new_passphrase: str, kdf: KdfParams | None = None) -> None:
@@ -256,6 +276,7 @@ class VaultStore:
     def close(self) -> None:
         """Drop the keys and decrypted data (Python cannot promise the memory is wiped)."""
         self._data_key = None
+        self._seen = None
         self.data = VaultData()
 
 
