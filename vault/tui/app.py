@@ -1,0 +1,315 @@
+"""The tokenvault TUI: unlock, live expiry bars, and one key per token action."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import events, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.theme import Theme
+
+from vault.core import clipboard
+from vault.core.config import DEFAULT_THEME, Config, load_config, save_theme
+from vault.core.crypto import KdfParams
+from vault.core.errors import ConfigError
+from vault.core.model import mask
+from vault.core.store import VaultStore
+from vault.tui.crash import crash_report
+from vault.tui.themes import load_themes
+
+REVEAL_SECONDS = 10
+"""How long the reveal key shows one token in clear."""
+
+
+class TokenVaultApp(App[int]):
+    """Holds the unlocked store, the config and the clipboard countdown; screens do the rest."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "tokenvault"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("l", "lock", "Lock", id="lock"),
+        Binding("t", "next_theme", "Theme", id="theme"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(
+        self,
+        vault_path: Path,
+        *,
+        config: Config | None = None,
+        kdf: KdfParams | None = None,
+        clipboard_tool: clipboard.Tool | str | None = "detect",
+    ) -> None:
+        super().__init__()
+        self.vault_path = Path(vault_path)
+        self.kdf = kdf
+        """KDF for a vault created here; None means the production default."""
+        self.config_error: str | None = None
+        if config is None:
+            try:
+                config = load_config()
+            except ConfigError as exc:
+                self.config_error = exc.message
+                config = Config()
+        self.config = config
+        self.store: VaultStore | None = None
+        self.last_activity = time.time()
+        """Wall-clock time of the last key or click: idle time survives suspend/resume."""
+        self._clipboard_tool = clipboard_tool
+        self.clip_token: str | None = None
+        """The text we last put on the clipboard, held only to clear it if still there."""
+        self.clip_method: str | None = None
+        self.clip_deadline: float | None = None
+        self.last_escape: str | None = None
+        """The last OSC 52 sequence written to the terminal (tests read it back)."""
+        self.revealed: tuple[str, float] | None = None
+        """(credential name, until) while the reveal key shows one token."""
+        self.theme_names: list[str] = []
+        self.initial_store: VaultStore | None = None
+        """An already unlocked store to open straight away (the demo, benchmarks)."""
+
+    # -- start-up --------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        found = load_themes()
+        for theme in found.themes.values():
+            self.register_theme(theme)
+        self.theme_names = sorted(found.themes)
+        problems = list(found.errors)
+        if self.config_error:
+            problems.append(self.config_error)
+        problems.extend(self.config.warnings)
+        wanted = self.config.theme
+        if wanted not in self.available_themes:
+            problems.append(f"Theme {wanted!r} is not available; using {DEFAULT_THEME}.")
+            wanted = DEFAULT_THEME
+        self.theme = wanted
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        problems.extend(self._apply_keymap())
+        if problems:
+            # One notification for everything, not a storm of them.
+            self.notify("\n".join(problems), title="Config", severity="warning", timeout=10)
+        self.set_interval(1.0, self._tick)
+        if self.initial_store is not None:
+            store, self.initial_store = self.initial_store, None
+            self.vault_opened(store)
+        else:
+            self.show_gate()
+
+    def _apply_keymap(self) -> list[str]:
+        known = set(self.binding_ids())
+        unknown = [k for k in self.config.keymap if k not in known]
+        self.set_keymap({k: v for k, v in self.config.keymap.items() if k in known})
+        where = self.config.path or "config"
+        return [f"{where}: keymap.{k}: no binding has that id" for k in unknown]
+
+    @staticmethod
+    def binding_ids() -> Iterator[str]:
+        """Every remappable binding id, across the app, its screens and widgets."""
+        for owner in _binding_owners():
+            for binding in owner.BINDINGS:
+                if isinstance(binding, Binding) and binding.id:
+                    yield binding.id
+
+    def show_gate(self) -> None:
+        """The create-vault screen on first run, the unlock screen afterwards."""
+        from vault.tui.screens.create_vault import CreateVaultScreen
+        from vault.tui.screens.unlock import UnlockScreen
+
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        if self.vault_path.exists():
+            self.push_screen(UnlockScreen(self.vault_path))
+        else:
+            self.push_screen(CreateVaultScreen(self.vault_path))
+
+    def vault_opened(self, store: VaultStore) -> None:
+        """Called by the gate screens once a worker has unlocked or created the vault."""
+        from vault.tui.screens.main import MainScreen
+
+        self.store = store
+        self.last_activity = time.time()
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(MainScreen())
+
+    # -- idle lock, clipboard and reveal countdowns --------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown):
+            self.last_activity = time.time()
+        await super().on_event(event)
+
+    def idle_left(self) -> int | None:
+        if self.store is None or self.config.auto_lock <= 0:
+            return None
+        return max(0, int(self.config.auto_lock - (time.time() - self.last_activity)))
+
+    def clipboard_left(self) -> int | None:
+        if self.clip_deadline is None:
+            return None
+        return max(0, int(self.clip_deadline - time.time() + 0.999))
+
+    def _tick(self) -> None:
+        left = self.idle_left()
+        if left is not None and left <= 0:
+            self.action_lock(reason="Locked after being idle.")
+        if self.clip_deadline is not None and time.time() >= self.clip_deadline:
+            self.clear_clipboard()
+        if self.revealed and time.time() >= self.revealed[1]:
+            self.revealed = None
+
+    def action_lock(self, reason: str = "Locked.") -> None:
+        """Drop the keys and the decrypted data, then show the unlock screen."""
+        if self.store is None:
+            return
+        self.store.close()
+        self.store = None
+        self.revealed = None
+        self.show_gate()
+        self.notify(reason, timeout=4)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action == "lock" and self.store is None)
+
+    # -- clipboard -------------------------------------------------------------------------
+
+    def _tool(self) -> clipboard.Tool | None:
+        if self._clipboard_tool == "detect":
+            return clipboard.detect_tool()
+        return self._clipboard_tool if isinstance(self._clipboard_tool, clipboard.Tool) else None
+
+    def write_escape(self, sequence: str) -> None:
+        """Write an escape sequence (OSC 52) straight to the terminal."""
+        self.last_escape = sequence
+        if self._driver is not None:
+            self._driver.write(sequence)
+
+    def put_on_clipboard(self, text: str) -> clipboard.CopyResult:
+        """Copy (runs a subprocess: call from a thread worker); starts the clear countdown."""
+        result = clipboard.copy_text(text, self._tool())
+        self.call_from_thread(self._copied, text, result)
+        return result
+
+    def _copied(self, text: str, result: clipboard.CopyResult) -> None:
+        if result.osc52:
+            self.write_escape(result.osc52)
+        self.clip_token = text
+        self.clip_method = result.method
+        timeout = self.config.clipboard_timeout
+        self.clip_deadline = time.time() + timeout if timeout > 0 else None
+
+    def clear_clipboard(self) -> None:
+        if self.clip_token is None or self.clip_method is None:
+            self.clip_deadline = None
+            return
+        token, method = self.clip_token, self.clip_method
+        self.clip_token = self.clip_method = None
+        self.clip_deadline = None
+        self._clear_worker(token, method)
+
+    @work(thread=True, exclusive=True, group="clipboard-clear")
+    def _clear_worker(self, token: str, method: str) -> None:
+        result = clipboard.clear_if_unchanged(token, method, self._tool())
+        if result is not None and result.osc52:
+            self.call_from_thread(self.write_escape, result.osc52)
+        self.call_from_thread(self.notify, "Clipboard cleared.", timeout=3)
+
+    # -- themes and help -------------------------------------------------------------------
+
+    def action_next_theme(self) -> None:
+        names = self.theme_names or [DEFAULT_THEME]
+        index = names.index(self.theme) + 1 if self.theme in names else 0
+        self.theme = names[index % len(names)]
+        self.notify(f"Theme: {self.theme}", timeout=2)
+
+    def _theme_changed(self, theme: Theme) -> None:
+        self.config.theme = theme.name
+        try:
+            save_theme(theme.name, self.config.path)
+        except OSError as exc:
+            self.notify(f"The theme choice could not be saved: {exc.strerror}.", severity="warning")
+
+    def action_help(self) -> None:
+        from vault.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every binding of the current screen (and the app) in the command palette."""
+        yield from super().get_system_commands(screen)
+        for owner in (screen, self):
+            for binding in owner.BINDINGS:
+                if not isinstance(binding, Binding) or not binding.description:
+                    continue
+                if binding.action in {"quit", "command_palette"}:
+                    continue
+                yield SystemCommand(
+                    binding.description,
+                    binding.tooltip or f"key: {binding.key}",
+                    partial(self.run_action, binding.action, owner),
+                )
+
+    # -- secrets never leave through a crash report ----------------------------------------
+
+    def known_secrets(self) -> list[str]:
+        if self.store is None:
+            return []
+        out: list[str] = []
+        for cred in self.store.data.credentials.values():
+            out.extend(cred.secrets.values())
+            if cred.token:
+                out.append(cred.token.value)
+        if self.clip_token:
+            out.append(self.clip_token)
+        return out
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Replaces Textual's report, which shows local variables (tokens, passphrases).
+        self._return_code = 1
+        if self._exception is None:
+            self._exception = error
+            self._exception_event.set()
+        report = crash_report(error, self.known_secrets())
+        self._exit_renderables.append(Text(report))
+        if self.store is not None:
+            self.store.close()
+        self._close_messages_no_wait()
+
+    def _fatal_error(self) -> None:  # pragma: no cover - only reached via _handle_exception
+        error = sys.exc_info()[1]
+        self._exit_renderables.append(Text(crash_report(error or RuntimeError("unknown error"))))
+        self._close_messages_no_wait()
+
+    def masked(self, value: str | None) -> str:
+        return mask(value)
+
+
+def _binding_owners() -> list[Any]:
+    from vault.tui.screens.confirm import ConfirmScreen
+    from vault.tui.screens.main import MainScreen
+    from vault.tui.widgets.credential_list import CredentialList
+
+    return [TokenVaultApp, MainScreen, ConfirmScreen, CredentialList]
+
+
+def run_tui(vault_path: Path) -> int:
+    """Open the TUI on ``vault_path`` (bare ``tokenvault``); returns the exit code."""
+    app = TokenVaultApp(vault_path)
+    try:
+        app.run()
+    except Exception as exc:  # a failure outside Textual's own handler
+        print(crash_report(exc, app.known_secrets()), file=sys.stderr)
+        return 1
+    return app.return_code or 0

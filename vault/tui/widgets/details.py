@@ -1,0 +1,122 @@
+"""The details pane: settings (secrets masked), token metadata, JWT claims, policy, history."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from vault.core.clock import now
+from vault.core.model import Credential, mask
+from vault.tui.widgets.expiry_bar import ExpiryBar, format_left, secret_label
+
+_WHEN = "%Y-%m-%d %H:%M:%S UTC"
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime(_WHEN) if value else "—"
+
+
+def jwt_claims(token: str) -> dict[str, Any] | None:
+    """The token's claims when it is a JWT (signature not checked: display only)."""
+    if token.count(".") != 2:
+        return None
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def next_action(cred: Credential, at: datetime) -> str:
+    """What the app will do next for this credential, in words."""
+    token = cred.token
+    if not cred.policy.auto:
+        return "none: auto-refresh is off (press g or r)"
+    if token is None:
+        return "none until a token is generated (press g)"
+    if token.expires_at is None:
+        return "none: the token has no known expiry"
+    life = token.lifetime() or timedelta(0)
+    due = token.expires_at - life * cred.policy.share
+    if due <= at:
+        return "refresh now (under the threshold)"
+    return f"auto-refresh at {_when(due)} (in {format_left(int((due - at).total_seconds()))})"
+
+
+class DetailsPane(VerticalScroll):
+    """Shows one credential; the parent calls ``show`` when the selection or clock changes."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="details-head")
+        yield ExpiryBar(id="details-bar")
+        yield Static("", id="details-body")
+
+    def show(self, cred: Credential | None, revealed: bool = False) -> None:
+        head = self.query_one("#details-head", Static)
+        body = self.query_one("#details-body", Static)
+        bar = self.query_one("#details-bar", ExpiryBar)
+        bar.credential = cred
+        if cred is None:
+            head.update("[b]No credential selected[/]")
+            body.update("")
+            return
+        head.update(f"[b $primary]{escape(cred.name)}[/]  [dim]{escape(cred.provider)}[/]")
+        body.update(render_details(cred, revealed, now()))
+
+
+def render_details(cred: Credential, revealed: bool, at: datetime) -> str:
+    """Markup for the pane body; token values only when ``revealed``, secrets never."""
+    out: list[str] = []
+    token = cred.token
+    out.append("[b]Token[/]")
+    if token is None:
+        out.append("  none" + (" (revoked)" if cred.revoked else " yet: press g to generate"))
+    else:
+        shown = token.value if revealed else mask(token.value)
+        label = "[$accent]value (revealed for 10 s)[/]" if revealed else "value"
+        out.append(f"  {label}: {escape(shown)}")
+        out.append(f"  type: {escape(token.token_type)}")
+        out.append(f"  issued: {_when(token.issued_at)}")
+        out.append(f"  expires: {_when(token.expires_at)}  ({format_left(token.seconds_left(at))})")
+        out.append(f"  expiry from: {escape(token.expiry_source)}")
+        claims = jwt_claims(token.value)
+        if claims is not None:
+            out.append("[b]JWT claims[/] [dim](decoded, not verified)[/]")
+            for key, value in claims.items():
+                text = json.dumps(value) if not isinstance(value, str) else value
+                if key in ("exp", "iat", "nbf") and isinstance(value, int | float):
+                    text += f"  ({datetime.fromtimestamp(value, UTC).strftime(_WHEN)})"
+                out.append(f"  {escape(key)}: {escape(text)}")
+    if cred.secret_expires_at is not None:
+        out.append("[b]Root secret[/]")
+        out.append(f"  created: {_when(cred.secret_created_at)}")
+        out.append(f"  expires: {_when(cred.secret_expires_at)}")
+        out.append(f"  {secret_label(cred.secret_seconds_left(at))}")
+    out.append("[b]Refresh policy[/]")
+    state = "on" if cred.policy.auto else "off"
+    out.append(f"  auto-refresh: {state}, below {cred.policy.share:.0%} of the lifetime")
+    out.append(f"  next: {escape(next_action(cred, at))}")
+    if cred.last_error:
+        out.append("[b $error]Last error[/]")
+        out.append(f"  [$error]{escape(cred.last_error)}[/]")
+    out.append("[b]Settings[/]")
+    for key, value in sorted(cred.settings.items()):
+        out.append(
+            f"  {escape(key)}: {escape(json.dumps(value) if not isinstance(value, str) else value)}"
+        )
+    if cred.secrets:
+        out.append("[b]Secrets[/] [dim](masked)[/]")
+        for key, value in sorted(cred.secrets.items()):
+            out.append(f"  {escape(key)}: {mask(value)}")
+    out.append("[b]History[/]")
+    for event in reversed(cred.history[-25:]):
+        detail = f" — {escape(event.detail)}" if event.detail else ""
+        out.append(f"  {event.at.strftime('%m-%d %H:%M:%S')} {escape(event.kind)}{detail}")
+    return "\n".join(out)

@@ -1,0 +1,36 @@
+"""One line under the list: counts, sort, and the auto-lock and clipboard countdowns."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+
+class StatusLine(Static):
+    """Text set by the main screen once a second (attributes down)."""
+
+    def show(
+        self,
+        *,
+        total: int,
+        shown: int,
+        expiring: int,
+        expired: int,
+        sort: str,
+        lock_in: int | None,
+        clipboard_in: int | None,
+        revealed: str | None,
+    ) -> None:
+        parts = [f"{shown}/{total} credentials" if shown != total else f"{total} credentials"]
+        if expiring:
+            parts.append(f"[$warning]{expiring} expiring[/]")
+        if expired:
+            parts.append(f"[$error]{expired} expired[/]")
+        parts.append(f"sort: {sort}")
+        if revealed:
+            parts.append(f"[$accent]revealing {revealed}[/]")
+        if clipboard_in is not None:
+            parts.append(f"[$accent]📋 clipboard clears in {clipboard_in}s[/]")
+        if lock_in is not None:
+            minutes, seconds = divmod(lock_in, 60)
+            parts.append(f"🔒 lock in {minutes}:{seconds:02d}")
+        self.update("  ·  ".join(parts))
