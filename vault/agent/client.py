@@ -1,0 +1,224 @@
+"""Talk to a vault's agent: fetch the data key, start, stop, ask status (CLI and TUI share this).
+
+Every call is bounded in time, and any failure (no socket, a stale socket from a crash, an
+agent killed mid-request, a refusal) returns None/False so the caller falls back to the
+passphrase; ``on_problem`` receives one sentence when a socket existed but did not answer.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import fcntl
+import json
+import os
+import selectors
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+from vault.agent import protocol
+from vault.agent.location import canonical, lock_path, private_runtime_dir, socket_path
+from vault.agent.server import DEFAULT_IDLE_TIMEOUT, KEY_BYTES
+from vault.core.errors import VaultError
+
+CALL_TIMEOUT = 1.0
+"""A live agent answers in well under a millisecond; past this the caller uses the passphrase."""
+
+START_TIMEOUT = 15.0
+"""How long `unlock` waits for a new agent to say it is serving (interpreter start included)."""
+
+STOP_TIMEOUT = 3.0
+
+# Never hand a child the passphrase: the environment of a process is readable by its user's
+# other processes and is inherited further.
+_SCRUBBED_ENV = ("TOKENVAULT_PASSPHRASE", "TOKENVAULT_PASSPHRASE_FILE")
+
+Problem = Callable[[str], None]
+
+
+def _socket_is_ours(path: Path) -> bool:
+    with suppress(OSError):
+        return os.lstat(path).st_uid == os.getuid()
+    return False
+
+
+def remove_if_stale(vault: Path) -> bool:
+    """Delete the socket file of an agent that no longer runs; True if one was removed.
+
+    A live agent holds its lock file for its whole life, so a free lock proves the socket is
+    a leftover (an agent killed with SIGKILL cannot remove its own socket).
+    """
+    sock = socket_path(vault)
+    if not os.path.lexists(sock):
+        return False
+    try:
+        fd = os.open(lock_path(vault), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return False  # an agent is alive (starting, or busy): leave its socket alone
+    try:
+        with suppress(FileNotFoundError):
+            os.unlink(sock)
+        return True
+    finally:
+        os.close(fd)
+
+
+def _call(vault: Path, op: str, on_problem: Problem | None) -> dict[str, Any] | None:
+    """One request; the reply, or None (``on_problem`` hears why when a socket existed)."""
+    vault = canonical(vault)
+    sock_path = socket_path(vault)
+    if not os.path.lexists(sock_path):
+        return None
+    if not _socket_is_ours(sock_path):
+        if on_problem:
+            on_problem(f"The agent socket {sock_path} belongs to another user and was not used")
+        return None
+    problem: str
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+            conn.settimeout(CALL_TIMEOUT)
+            conn.connect(os.fspath(sock_path))
+            protocol.send(conn, protocol.request(op))
+            answer = protocol.receive(conn)
+    except (ConnectionRefusedError, FileNotFoundError):
+        problem = "The agent's socket was left by an agent that is no longer running"
+    except TimeoutError:
+        problem = f"The agent did not answer within {CALL_TIMEOUT:g} s"
+    except (protocol.ProtocolError, OSError):
+        problem = "The agent stopped answering in the middle of a request"
+    else:
+        if answer.get("ok") is True and answer.get("v") == protocol.VERSION:
+            return answer
+        reason = str(answer.get("error") or "no reason given")[:200].rstrip(".")
+        if on_problem:
+            on_problem(f"The agent refused the request ({reason})")
+        return None
+    remove_if_stale(vault)
+    if on_problem:
+        on_problem(problem)
+    return None
+
+
+# -- what the CLI and the TUI call -------------------------------------------------------------
+
+
+def agent_key(vault: Path, on_problem: Problem | None = None) -> bytes | None:
+    """The vault's data key from its running agent, or None (no agent, or it failed).
+
+    Open the vault with ``VaultStore.from_key(vault, key)``; every write then goes through the
+    store's own lock and atomic save. A key request resets the agent's idle timer.
+    """
+    answer = _call(vault, "key", on_problem)
+    if answer is None:
+        return None
+    try:
+        key = base64.b64decode(str(answer.get("key")), validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != KEY_BYTES:
+        if on_problem:
+            on_problem("The agent answered with a malformed key")
+        return None
+    return key
+
+
+def agent_status(vault: Path, on_problem: Problem | None = None) -> dict[str, Any] | None:
+    """``{"pid", "vault", "started_at", "idle_timeout", "seconds_left", "locks_at"}`` or None.
+
+    Does not reset the idle timer and carries no secret.
+    """
+    answer = _call(vault, "status", on_problem)
+    if answer is None:
+        return None
+    return {key: value for key, value in answer.items() if key not in {"v", "ok"}}
+
+
+def stop_agent(vault: Path, on_problem: Problem | None = None) -> bool:
+    """Lock: tell the vault's agent to drop its key and exit; True if one was running.
+
+    Waits (bounded) until the agent has removed its socket, so an `unlock` right after works.
+    """
+    vault = canonical(vault)
+    if _call(vault, "lock", on_problem) is None:
+        return False
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while os.path.lexists(socket_path(vault)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return True
+
+
+def start_agent(vault: Path, data_key: bytes, timeout: int = DEFAULT_IDLE_TIMEOUT) -> int:
+    """Start a detached agent holding ``data_key`` for ``vault``; returns its pid.
+
+    The key goes to the child on a pipe (stdin), never in argv or the environment. Returns
+    once the agent is listening.
+
+    Raises:
+        VaultError: an agent already runs for this vault, the key does not open it, or the
+            agent did not start in time.
+    """
+    vault = canonical(vault)
+    private_runtime_dir()
+    env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
+    cmd = [sys.executable, "-m", "vault.agent", "--vault", os.fspath(vault)]
+    proc = subprocess.Popen(
+        [*cmd, "--timeout", str(int(timeout))],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd="/",
+        env=env,
+        start_new_session=True,  # its own session: no terminal hangup or Ctrl-C reaches it
+        close_fds=True,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        with suppress(BrokenPipeError):
+            proc.stdin.write(data_key)
+        with suppress(BrokenPipeError):
+            proc.stdin.close()
+        line = _read_line(proc.stdout, START_TIMEOUT)
+    finally:
+        proc.stdout.close()
+    # The agent forks once more and its first process exits at once: reap it (no zombie).
+    with suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=STOP_TIMEOUT)
+    try:
+        answer = json.loads(line) if line else None
+    except ValueError:
+        answer = None
+    if not isinstance(answer, dict):
+        with suppress(ProcessLookupError):
+            proc.kill()
+        raise VaultError("The agent did not start; the vault stays locked.")
+    if answer.get("ok") is not True:
+        raise VaultError(str(answer.get("error") or "The agent did not start."))
+    return int(answer.get("pid") or 0)
+
+
+def _read_line(stream: Any, timeout: float) -> bytes:
+    """One line from a pipe, waiting at most ``timeout`` seconds in total."""
+    buf = b""
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as sel:
+        sel.register(stream, selectors.EVENT_READ)
+        while b"\n" not in buf and len(buf) < protocol.MAX_FRAME:
+            left = deadline - time.monotonic()
+            if left <= 0 or not sel.select(left):
+                break
+            chunk = os.read(stream.fileno(), 4096)
+            if not chunk:
+                break
+            buf += chunk
+    return buf.split(b"\n", 1)[0]

@@ -1,0 +1,245 @@
+"""The agent process: serve one vault's data key over a private Unix socket until idle or locked.
+
+Threats this guards against, at the decision sites below: other users (0700 folder, 0600
+socket, SO_PEERCRED uid check), a key reaching disk (core dumps off, key only in memory, no
+logs), a stuck or hostile client (bounded frames, per-connection timeouts, a cap on
+connections), and a key outliving its use (idle timeout, `tokenvault lock`, SIGTERM).
+"""
+
+from __future__ import annotations
+
+import base64
+import errno
+import fcntl
+import os
+import select
+import signal
+import socket
+import struct
+import threading
+import time
+from contextlib import suppress
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from vault.agent import protocol
+from vault.agent.location import canonical, lock_path, private_runtime_dir, socket_path
+from vault.core.clock import iso
+from vault.core.errors import VaultError
+
+DEFAULT_IDLE_TIMEOUT = 15 * 60
+"""Lock after 15 minutes without a key request (rbw's default is one hour; we lean safer)."""
+
+CONNECTION_TIMEOUT = 2.0
+"""A client that does not finish its request in this long is dropped."""
+
+MAX_CONNECTIONS = 32
+"""Connections served at once; more are closed at once rather than queued without bound."""
+
+KEY_BYTES = 32
+_UCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
+
+
+def peer_uid(conn: socket.socket) -> int | None:
+    """The connecting process's uid (Linux SO_PEERCRED), or None where the OS has no such call."""
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        return None
+    _pid, uid, _gid = _UCRED.unpack(conn.getsockopt(socket.SOL_SOCKET, option, _UCRED.size))
+    return int(uid)
+
+
+def check_owner(vault: Path) -> None:
+    """Refuse to hold the key of a vault that belongs to someone else.
+
+    Raises:
+        VaultError: the vault file is missing or owned by another uid.
+    """
+    try:
+        owner = os.stat(vault).st_uid
+    except OSError as exc:
+        raise VaultError(f"Cannot read the vault at {vault}: {exc.strerror}.") from None
+    if owner != os.getuid():
+        raise VaultError(
+            f"The vault {vault} belongs to uid {owner}, not to this user; the agent only holds "
+            "its own user's vault."
+        )
+
+
+class Agent:
+    """Holds one vault's data key and answers requests on its socket.
+
+    Args:
+        vault: the vault file (canonical path).
+        data_key: the unwrapped 32-byte data key; copied into a buffer zeroed on exit.
+        idle_timeout: seconds without a key request before the agent locks itself.
+    """
+
+    def __init__(self, vault: Path, data_key: bytes, idle_timeout: int) -> None:
+        if len(data_key) != KEY_BYTES:
+            raise VaultError("The agent was handed a key of the wrong length; it did not start.")
+        self.vault = canonical(vault)
+        self.idle_timeout = idle_timeout
+        self.socket_path = socket_path(self.vault)
+        self._key = bytearray(data_key)
+        self._started = datetime.now(UTC).replace(microsecond=0)
+        self._last_used = time.monotonic()
+        self._stop = threading.Event()
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self._lock_fd: int | None = None
+        self._listener: socket.socket | None = None
+        self._bound_inode: int | None = None
+
+    def __repr__(self) -> str:
+        return f"Agent(vault={str(self.vault)!r}, idle_timeout={self.idle_timeout})"
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def bind(self) -> None:
+        """Take the per-vault lock and listen on the socket.
+
+        Raises:
+            VaultError: another agent already serves this vault, or the socket cannot be made.
+        """
+        private_runtime_dir()
+        fd = os.open(
+            lock_path(self.vault), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
+        )
+        deadline = time.monotonic() + 1.0
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                # A client checking for a stale socket holds it for a moment; a live agent
+                # holds it for good.
+                if time.monotonic() > deadline:
+                    os.close(fd)
+                    raise VaultError(
+                        "An agent is already running for this vault; `tokenvault lock` ends it."
+                    ) from None
+                time.sleep(0.02)
+        self._lock_fd = fd
+        # We hold the lock, so any socket file here is a leftover from an agent that crashed.
+        with suppress(FileNotFoundError):
+            os.unlink(self.socket_path)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old_umask = os.umask(0o177)  # the socket is born 0600: no window with looser bits
+        try:
+            listener.bind(os.fspath(self.socket_path))
+        except OSError as exc:
+            listener.close()
+            raise VaultError(
+                f"The agent cannot listen on {self.socket_path}: {exc.strerror or exc}."
+            ) from None
+        finally:
+            os.umask(old_umask)
+        os.chmod(self.socket_path, 0o600)
+        listener.listen(MAX_CONNECTIONS)
+        self._bound_inode = os.stat(self.socket_path).st_ino
+        self._listener = listener
+
+    def serve(self) -> None:
+        """Answer requests until locked, idle for ``idle_timeout``, or sent SIGTERM/SIGINT."""
+        listener = self._listener
+        assert listener is not None, "bind() first"
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._on_signal)
+        # Detached from any terminal; a hangup must not be mistaken for a lock request.
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        try:
+            while not self._stop.is_set():
+                left = self.seconds_left()
+                if left <= 0:
+                    break
+                ready, _, _ = select.select([listener], [], [], min(left, 0.25))
+                if ready:
+                    self._accept(listener)
+        finally:
+            self.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def close(self) -> None:
+        """Remove the socket, release the lock and zero the key buffer."""
+        self._stop.set()
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+            with suppress(OSError):
+                # Only our own socket: never one a successor agent bound in the meantime.
+                if os.stat(self.socket_path).st_ino == self._bound_inode:
+                    os.unlink(self.socket_path)
+        for i in range(len(self._key)):
+            self._key[i] = 0
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self._stop.set()
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def seconds_left(self) -> float:
+        return self._last_used + self.idle_timeout - time.monotonic()
+
+    def _accept(self, listener: socket.socket) -> None:
+        try:
+            conn, _ = listener.accept()
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EINTR, errno.ECONNABORTED):
+                return
+            raise
+        if not self._slots.acquire(blocking=False):
+            conn.close()
+            return
+        threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        try:
+            with conn:
+                conn.settimeout(CONNECTION_TIMEOUT)
+                uid = peer_uid(conn)
+                if uid is not None and uid != os.getuid():
+                    # Another user reached the socket (a loosened folder, say): tell it no.
+                    protocol.send(conn, protocol.error("Refused: this agent serves its own user."))
+                    return
+                try:
+                    op = protocol.check_request(protocol.receive(conn))
+                except protocol.ProtocolError as exc:
+                    protocol.send(conn, protocol.error(exc.message))
+                    return
+                protocol.send(conn, self._answer(op))
+        except OSError:
+            pass  # the client went away or stalled; nothing to clean up
+        finally:
+            self._slots.release()
+
+    def _answer(self, op: str) -> dict[str, Any]:
+        if op == "key":
+            if self._stop.is_set():
+                return protocol.error("The agent is locking.")
+            self._last_used = time.monotonic()
+            return protocol.reply(key=base64.b64encode(bytes(self._key)).decode("ascii"))
+        if op == "lock":
+            self._stop.set()
+            return protocol.reply(locked=True)
+        if op == "status":
+            return protocol.reply(**self.status())
+        return protocol.reply(pong=True)
+
+    def status(self) -> dict[str, Any]:
+        """What ``agent status`` shows: nothing secret."""
+        left = max(0, int(self.seconds_left()))
+        return {
+            "pid": os.getpid(),
+            "vault": str(self.vault),
+            "started_at": iso(self._started),
+            "idle_timeout": self.idle_timeout,
+            "seconds_left": left,
+            "locks_at": iso(datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=left)),
+        }
