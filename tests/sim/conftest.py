@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -12,18 +11,11 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from sim_support import KeyPair, Signer
 
 from vault.sim import Simulator
 
 CLIENT_TIMEOUT = 5.0
-
-
-@dataclass(frozen=True)
-class KeyPair:
-    """An RSA key pair as the vault would hold it (private) and register it (public)."""
-
-    private_pem: str
-    public_pem: str
 
 
 def _key_pair() -> KeyPair:
@@ -65,9 +57,6 @@ def client(sim: Simulator) -> Iterator[httpx.Client]:
     """An httpx client bound to the simulator, with a timeout so no test can hang."""
     with httpx.Client(base_url=sim.url, timeout=CLIENT_TIMEOUT) as http:
         yield http
-
-
-Signer = Callable[..., str]
 
 
 @pytest.fixture

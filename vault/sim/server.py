@@ -199,7 +199,25 @@ class SimHTTPServer(ThreadingHTTPServer):
         self.verbose = verbose
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+        self._stop_requested = threading.Event()
         super().__init__(address, _Handler)
+
+    def serve_until_stopped(self) -> None:
+        """Accept connections until ``request_stop``.
+
+        Unlike ``serve_forever`` this neither polls while idle nor makes ``stop`` wait out a
+        poll interval (each test starts and stops a simulator).
+        """
+        while not self._stop_requested.is_set():
+            self.handle_request()
+
+    def request_stop(self) -> None:
+        """Make ``serve_until_stopped`` return soon."""
+        self._stop_requested.set()
+        # handle_request blocks until a connection arrives: make one to wake it.
+        host, port = self.server_address[:2]
+        with contextlib.suppress(OSError), socket.create_connection((str(host), port), timeout=1):
+            pass
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind calls getfqdn, a reverse DNS look-up that can stall start-up.

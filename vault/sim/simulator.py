@@ -69,8 +69,7 @@ class Simulator:
         self._server = server
         self._state.stopping.clear()
         self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.1},
+            target=server.serve_until_stopped,
             name=f"tokenvault-sim-{self.port}",
             daemon=True,
         )
@@ -83,11 +82,11 @@ class Simulator:
         if server is None:
             return
         self._state.stopping.set()
-        server.shutdown()
-        server.drop_connections()
-        server.server_close()
+        server.request_stop()
         if thread is not None:
             thread.join(timeout=5)
+        server.drop_connections()
+        server.server_close()
         self._server = self._thread = None
 
     def __enter__(self) -> Simulator:
