@@ -75,7 +75,8 @@ def _failure(
     kept = "; the stored token was kept" if had_token else ""
     text = f"Could not {action} a token for {name!r}: {detail}{kept}."
     if isinstance(exc, ProviderError):
-        return ProviderError(text, status=exc.status, provider_message=exc.provider_message)
+        # Keep the subclass (SecretExpired) so callers can tell the cases apart.
+        return type(exc)(text, status=exc.status, provider_message=exc.provider_message)
     return UsageError(text)
 
 
