@@ -7,10 +7,13 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from vault import __version__
+from vault.agent import client as agent_client
+from vault.agent.duration import format_duration, parse_duration
 from vault.core import passphrase as passphrase_sources
 from vault.core.clock import now
 from vault.core.crypto import KdfParams
@@ -19,12 +22,18 @@ from vault.core.errors import (
     DuplicateCredential,
     UsageError,
     VaultError,
+    VaultFileError,
     VaultNotFound,
 )
 from vault.core.model import Credential, EventKind
 from vault.core.paths import default_vault_path
 from vault.core.store import VaultStore, restore_backup
-from vault.core.summary import credential_detail, credential_summary, human_duration
+from vault.core.summary import (
+    credential_detail,
+    credential_summary,
+    human_duration,
+    vault_summary,
+)
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -87,6 +96,14 @@ def open_store(args: argparse.Namespace) -> VaultStore:
         raise VaultNotFound(
             f"No vault at {path}. Create one with `tokenvault init`, or pass --vault."
         )
+    # A running agent holds the data key: no passphrase, no KDF. Any agent failure falls back
+    # to the passphrase with one sentence, so a dead agent never blocks a command.
+    key = agent_client.agent_key(path, on_problem=_agent_problem)
+    if key is not None:
+        try:
+            return VaultStore.from_key(path, key)
+        except VaultFileError:
+            err("The agent's key does not open this vault; using the passphrase instead.")
     return VaultStore.unlock(path, get_passphrase(args))
 
 
@@ -278,6 +295,186 @@ def _get(credentials: dict[str, Credential], name: str) -> Credential:
         raise CredentialNotFound(name) from None
 
 
+# -- agent, status and git credentials (issue 5) ------------------------------------------------
+
+GIT_HOST_SETTING = "git_host"
+"""A credential whose settings hold ``git_host=HOST`` answers git for that host."""
+
+GIT_MIN_VALID = timedelta(minutes=5)
+"""A clone or push can take minutes: never hand git a token about to expire."""
+
+GIT_INPUT_LIMIT = 64 * 1024
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
+
+GIT_CREDENTIAL_HELP = """\
+Bind a credential to a host with a setting, for example:
+  tokenvault add gh --provider github-app --set git_host=github.com ...
+  tokenvault edit gh --set git_host=github.com
+then let git ask tokenvault:
+  git config --global credential.https://github.com.helper "!tokenvault git-credential"
+HOST is matched as git sends it (with :PORT when not the default). git gets
+username=x-access-token, a token with at least 5 minutes left (a new one is generated when
+needed) and password_expiry_utc. Plain http is answered only for loopback hosts. `store` and
+`erase` do nothing: the vault owns its tokens.
+"""
+
+
+def _agent_problem(problem: str) -> None:
+    err(f"{problem}; using the passphrase instead.")
+
+
+def cmd_unlock(args: argparse.Namespace) -> int:
+    path = vault_path(args)
+    timeout = parse_duration(args.timeout)
+    running = agent_client.agent_status(path)
+    if running is not None:
+        out(
+            f"Already unlocked: the agent (pid {running['pid']}) locks at {running['locks_at']} "
+            "unless used; run `tokenvault lock` first to change its timeout."
+        )
+        return 0
+    if not os.path.lexists(path):
+        raise VaultNotFound(
+            f"No vault at {path}. Create one with `tokenvault init`, or pass --vault."
+        )
+    store = VaultStore.unlock(path, get_passphrase(args))
+    try:
+        pid = agent_client.start_agent(path, store.data_key, timeout)
+    finally:
+        store.close()
+    out(
+        f"Unlocked {path}: the agent (pid {pid}) keeps the key in memory and locks after "
+        f"{format_duration(timeout)} without use, or at `tokenvault lock`."
+    )
+    return 0
+
+
+def cmd_lock(args: argparse.Namespace) -> int:
+    path = vault_path(args)
+    if agent_client.stop_agent(path):
+        out("Locked: the agent dropped the key and ended.")
+    else:
+        out(f"Already locked: no agent runs for {path}.")
+    return 0
+
+
+def cmd_agent(args: argparse.Namespace) -> int:
+    path = vault_path(args)
+    status = agent_client.agent_status(path)
+    if args.json:
+        print_json({"running": status is not None, **(status or {"vault": str(path)})})
+    elif status is None:
+        out(f"No agent runs for {path}: the vault is locked.")
+    else:
+        out(
+            f"The agent (pid {status['pid']}) holds the key of {status['vault']}; it locks at "
+            f"{status['locks_at']} (in {human_duration(int(status['seconds_left']))}) unless "
+            f"used; idle timeout {format_duration(int(status['idle_timeout']))}."
+        )
+    return 0 if status is not None else 1
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    path = vault_path(args)
+    if not os.path.lexists(path):
+        raise VaultNotFound(f"No vault at {path}. Create one with `tokenvault init`.")
+    # Never a prompt or a KDF here (a shell prompt runs this), and no touch: a prompt alone
+    # must not keep the vault unlocked.
+    key = agent_client.agent_key(path, touch=False)
+    if key is None:
+        if args.json:
+            print_json({"locked": True})
+        else:
+            out("locked")
+        return 0
+    summary = vault_summary(list(VaultStore.from_key(path, key).data.credentials.values()))
+    if args.json:
+        print_json({"locked": False, **summary})
+        return 0
+    counts = ", ".join(
+        f"{summary[s]} {s}"
+        for s in ("valid", "expiring", "expired", "missing", "revoked", "error")
+        if summary[s] or s in {"valid", "expiring", "expired"}
+    )
+    line = f"{summary['credentials']} credentials: {counts}"
+    nxt = summary["next_expiry"]
+    if nxt is not None:
+        line += f"; next expiry {nxt['name']} at {nxt['expires_at']}"
+    out(line + ".")
+    return 0
+
+
+def _read_git_request() -> dict[str, str]:
+    """git's credential description: ``key=value`` lines up to a blank line or EOF."""
+    attrs: dict[str, str] = {}
+    total = 0
+    for line in sys.stdin:
+        total += len(line)
+        if total > GIT_INPUT_LIMIT:
+            raise UsageError("git sent more credential data than a request can hold.")
+        line = line.rstrip("\r\n")
+        if not line:
+            break
+        key, sep, value = line.partition("=")
+        if sep and "\0" not in line:
+            attrs[key] = value
+    return attrs
+
+
+def cmd_git_credential(args: argparse.Namespace) -> int:
+    request = _read_git_request()
+    host = request.get("host", "")
+    if args.action != "get" or not host:
+        return 0  # store/erase: the vault, not git, decides what a token is worth keeping
+    protocol = request.get("protocol", "https")
+    hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    if protocol != "https" and hostname not in _LOOPBACK_HOSTS:
+        err(f"Refusing to send a token for {host} over {protocol}; use https.")
+        return 1
+    store = open_store(args)
+    names = sorted(
+        name
+        for name, cred in store.data.credentials.items()
+        if str(cred.settings.get(GIT_HOST_SETTING, "")).lower() == host.lower()
+    )
+    if not names:
+        return 0  # not ours: git asks its next helper
+    if len(names) > 1:
+        raise UsageError(
+            f"Credentials {', '.join(names)} are all bound to {host}; keep {GIT_HOST_SETTING} "
+            "on one of them."
+        )
+    from vault.core import tokens  # the network stack only when a token may be needed
+
+    token = tokens.ensure(store, names[0], GIT_MIN_VALID)
+    out("username=x-access-token")
+    out(f"password={token.value}")
+    if token.expires_at is not None:
+        out(f"password_expiry_utc={int(token.expires_at.timestamp())}")
+    return 0
+
+
+def add_agent_commands(command: Callable[[str, Handler, str], argparse.ArgumentParser]) -> None:
+    """The unlock-once commands (kept together so other command groups merge cleanly)."""
+    p = command("unlock", cmd_unlock, "Unlock once: keep the key in a background agent.")
+    p.add_argument(
+        "--timeout",
+        default="15m",
+        metavar="DURATION",
+        help="lock after this long without use, e.g. 90s, 15m, 1h (default 15m)",
+    )
+    command("lock", cmd_lock, "End the agent: the vault needs the passphrase again.")
+    p = command("agent", cmd_agent, "Say whether the agent runs and when it locks (exit 1: not).")
+    p.add_argument("action", choices=["status"])
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = command("status", cmd_status, "Counts of valid, expiring, expired tokens, or 'locked'.")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = command("git-credential", cmd_git_credential, "git credential helper (get/store/erase).")
+    p.add_argument("action", metavar="ACTION", help="get, store or erase (sent by git)")
+    p.epilog = GIT_CREDENTIAL_HELP
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+
+
 # -- parser ------------------------------------------------------------------------------------
 
 
@@ -348,6 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("restore-backup", cmd_restore_backup, "Put the previous vault version back.")
     command("demo", cmd_demo, "Open the UI on a throwaway demo vault and a local simulator.")
+    add_agent_commands(command)
     return parser
 
 

@@ -74,7 +74,7 @@ def remove_if_stale(vault: Path) -> bool:
         os.close(fd)
 
 
-def _call(vault: Path, op: str, on_problem: Problem | None) -> dict[str, Any] | None:
+def _call(vault: Path, op: str, on_problem: Problem | None, **fields: Any) -> dict[str, Any] | None:
     """One request; the reply, or None (``on_problem`` hears why when a socket existed)."""
     vault = canonical(vault)
     sock_path = socket_path(vault)
@@ -89,7 +89,7 @@ def _call(vault: Path, op: str, on_problem: Problem | None) -> dict[str, Any] | 
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
             conn.settimeout(CALL_TIMEOUT)
             conn.connect(os.fspath(sock_path))
-            protocol.send(conn, protocol.request(op))
+            protocol.send(conn, protocol.request(op, **fields))
             answer = protocol.receive(conn)
     except (ConnectionRefusedError, FileNotFoundError):
         problem = "The agent's socket was left by an agent that is no longer running"
@@ -113,13 +113,16 @@ def _call(vault: Path, op: str, on_problem: Problem | None) -> dict[str, Any] | 
 # -- what the CLI and the TUI call -------------------------------------------------------------
 
 
-def agent_key(vault: Path, on_problem: Problem | None = None) -> bytes | None:
+def agent_key(
+    vault: Path, on_problem: Problem | None = None, *, touch: bool = True
+) -> bytes | None:
     """The vault's data key from its running agent, or None (no agent, or it failed).
 
     Open the vault with ``VaultStore.from_key(vault, key)``; every write then goes through the
-    store's own lock and atomic save. A key request resets the agent's idle timer.
+    store's own lock and atomic save. A key request resets the agent's idle timer unless
+    ``touch`` is False (background readers such as a shell prompt's ``status``).
     """
-    answer = _call(vault, "key", on_problem)
+    answer = _call(vault, "key", on_problem, touch=touch)
     if answer is None:
         return None
     try:

@@ -21,7 +21,10 @@ MAX_FRAME = 64 * 1024
 """Largest frame either side accepts; a longer announced length is refused before reading."""
 
 OPS = frozenset({"ping", "status", "key", "lock"})
-"""Every request the agent understands: liveness, status (no secret), the data key, lock."""
+"""Every request the agent understands: liveness, status (no secret), the data key, lock.
+
+``key`` takes an optional ``"touch": false`` so a shell prompt's ``tokenvault status`` does
+not keep the vault unlocked forever by itself."""
 
 _LENGTH = struct.Struct(">I")
 
@@ -74,8 +77,8 @@ def receive(sock: socket.socket) -> dict[str, Any]:
     return message
 
 
-def request(op: str) -> dict[str, Any]:
-    return {"v": VERSION, "op": op}
+def request(op: str, **fields: Any) -> dict[str, Any]:
+    return {"v": VERSION, "op": op, **fields}
 
 
 def check_request(message: dict[str, Any]) -> str:

@@ -209,21 +209,23 @@ class Agent:
                     protocol.send(conn, protocol.error("Refused: this agent serves its own user."))
                     return
                 try:
-                    op = protocol.check_request(protocol.receive(conn))
+                    message = protocol.receive(conn)
+                    op = protocol.check_request(message)
                 except protocol.ProtocolError as exc:
                     protocol.send(conn, protocol.error(exc.message))
                     return
-                protocol.send(conn, self._answer(op))
+                protocol.send(conn, self._answer(op, touch=message.get("touch") is not False))
         except OSError:
             pass  # the client went away or stalled; nothing to clean up
         finally:
             self._slots.release()
 
-    def _answer(self, op: str) -> dict[str, Any]:
+    def _answer(self, op: str, touch: bool = True) -> dict[str, Any]:
         if op == "key":
-            if self._stop.is_set():
+            if self._stop.is_set() or self.seconds_left() <= 0:
                 return protocol.error("The agent is locking.")
-            self._last_used = time.monotonic()
+            if touch:
+                self._last_used = time.monotonic()
             return protocol.reply(key=base64.b64encode(bytes(self._key)).decode("ascii"))
         if op == "lock":
             self._stop.set()
