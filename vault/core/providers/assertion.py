@@ -15,10 +15,17 @@ MAX_WINDOW = 600
 """Vendors cap an assertion's life at 10 minutes; a longer one would just be refused."""
 
 
-def load_private_key(pem: str) -> RSAPrivateKey:
-    """Load an unencrypted RSA private key from PEM text; one clear sentence when it cannot."""
+def load_private_key(pem: str, *, check: bool = True) -> RSAPrivateKey:
+    """Load an unencrypted RSA private key from PEM text; one clear sentence when it cannot.
+
+    ``check`` runs the RSA consistency check (about 70 ms for 2048 bits). It is done when a key
+    is stored; signing skips it, since the vault's authenticated encryption guarantees the
+    stored key is the one that was checked.
+    """
     try:
-        key = serialization.load_pem_private_key(pem.encode(), password=None)
+        key = serialization.load_pem_private_key(
+            pem.encode(), password=None, unsafe_skip_rsa_key_validation=not check
+        )
     except TypeError as exc:
         raise UsageError(
             "The private key is protected by a passphrase; store an unencrypted PEM key."
@@ -55,4 +62,5 @@ def build_assertion(
     iat = int(at.timestamp()) - iat_skew
     claims: dict[str, Any] = {"iss": issuer, "iat": iat, "exp": iat + lifetime}
     claims.update(extra_claims or {})
-    return jwt.encode(claims, load_private_key(private_key_pem), algorithm="RS256")
+    key = load_private_key(private_key_pem, check=False)
+    return jwt.encode(claims, key, algorithm="RS256")

@@ -191,9 +191,12 @@ def _template_refs(value: Any) -> set[tuple[str, str]]:
 
 
 def validate_settings(
-    style: str, settings: Mapping[str, Any], secrets: Mapping[str, str]
+    style: str, settings: Mapping[str, Any], secrets: Mapping[str, str], *, deep: bool = True
 ) -> dict[str, Any]:
     """Check a credential's settings and secrets; return the settings with types normalized.
+
+    ``deep`` also runs the RSA key's consistency check (slow); the engine skips it for keys
+    already stored, the CLI and TUI forms keep it for keys being stored.
 
     Raises:
         UsageError: one sentence naming the first problem (unknown style or setting, missing
@@ -241,7 +244,7 @@ def validate_settings(
     if merged["auth"] == "bearer-assertion":
         if not secrets.get("private_key"):
             raise UsageError("A signed assertion needs the secret 'private_key' (RSA PEM).")
-        load_private_key(secrets["private_key"])
+        load_private_key(secrets["private_key"], check=deep)
     templated = {
         k: merged[k]
         for k in ("token_url", "body", "query", "headers", "request_headers", "revoke_url")
@@ -320,7 +323,8 @@ class Engine:
         secret_expires_at: datetime | None = None,
     ) -> None:
         self.preset = preset_of(style)
-        self.settings = self.preset.settings(validate_settings(style, settings, secrets))
+        normalized = validate_settings(style, settings, secrets, deep=False)
+        self.settings = self.preset.settings(normalized)
         self._secrets = dict(secrets)
         self._render = _Renderer(self.settings, self._secrets)
         self.secret_expires_at = secret_expires_at
