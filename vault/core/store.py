@@ -146,6 +146,11 @@ def _link_backup(path: Path) -> None:
             dst.flush()
             os.fsync(dst.fileno())
     os.replace(staging, backup_path(path))
+    # rename() is a no-op when both names already link the same inode (a save killed between
+    # the backup link and the replace leaves the backup equal to the vault): drop the staging
+    # name ourselves.
+    with suppress(FileNotFoundError):
+        os.unlink(staging)
 
 
 class VaultStore:
