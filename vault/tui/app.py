@@ -32,7 +32,7 @@ REVEAL_SECONDS = 10
 class TokenVaultApp(App[int]):
     """Holds the unlocked store, the config and the clipboard countdown; screens do the rest."""
 
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).parent / "app.tcss"
     TITLE = "tokenvault"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [

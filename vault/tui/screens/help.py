@@ -41,7 +41,7 @@ class HelpScreen(ModalScreen[None]):
                 if not isinstance(binding, Binding) or not binding.id:
                     continue
                 keys = keymap.get(binding.id, binding.key)
-                shown = ", ".join(self.app.get_key_display(Binding(k, "")) for k in keys.split(","))
+                shown = ", ".join(k.strip() for k in keys.split(","))
                 table.add_row(
                     shown, binding.description or binding.action, binding.id, owner.__name__
                 )
