@@ -234,7 +234,7 @@ class CredentialList(ScrollView, can_focus=True):
         """Widths of name, style, status, bar, time and secret columns for this width."""
         bar = 20 if width >= 110 else 12
         fixed = 2 + 16 + 10 + bar + 1 + 16 + 18
-        name = max(12, width - fixed)
+        name = min(36, max(12, width - fixed))
         return name, 16, 10, bar, 16, 18
 
     def render_line(self, y: int) -> Strip:
@@ -254,10 +254,14 @@ class CredentialList(ScrollView, can_focus=True):
 
     def _header(self, width: int) -> Strip:
         name_w, style_w, status_w, bar_w, time_w, secret_w = self._columns(width)
-        arrow = {"expiry": "expiry ▲", "name": "name ▲", "style": "style ▲", "status": "status ▲"}
-        title = "  " + _pad("name", name_w) + _pad("style", style_w) + _pad("status", status_w)
-        title += _pad("token", bar_w + 1) + _pad("left", time_w) + _pad("root secret", secret_w)
-        title = title[: max(0, width - 12)] + f" {arrow[self.sort]}"
+        mark = {"name": "name", "style": "style", "status": "status", "expiry": "left"}[self.sort]
+
+        def label(text: str) -> str:
+            return f"{text} ▲" if text == mark else text
+
+        title = "  " + _pad(label("name"), name_w) + _pad(label("style"), style_w)
+        title += _pad(label("status"), status_w) + _pad("token", bar_w + 1)
+        title += _pad(label("left"), time_w) + _pad("root secret", secret_w)
         hstyle = self.rich_style + self.get_component_rich_style("credential-list--header")
         return Strip([Segment(title, hstyle)]).crop_extend(0, width, hstyle)
 

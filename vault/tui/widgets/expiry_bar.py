@@ -48,7 +48,7 @@ def format_left(seconds: int | None) -> str:
     if seconds is None:
         return "no expiry"
     if seconds <= 0:
-        return f"expired {format_span(seconds)} ago"
+        return f"expired {format_span(seconds).split()[0]} ago"
     return format_span(seconds)
 
 

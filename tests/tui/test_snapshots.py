@@ -1,0 +1,91 @@
+"""SVG snapshots with a frozen clock; each docstring says what a person should see."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from textual.pilot import Pilot
+
+from vault.core.store import VaultStore
+from vault.tui.app import TokenVaultApp
+from vault.tui.screens.main import MainScreen
+from vault.tui.widgets.credential_list import CredentialList
+
+AppFactory = Callable[..., TokenVaultApp]
+SIZE = (130, 32)
+
+
+async def _settle(pilot: Pilot[Any]) -> None:
+    for _ in range(100):
+        if isinstance(pilot.app.screen, MainScreen):
+            break
+        await pilot.pause(0.02)
+    # The vault's temporary path would differ on every run.
+    pilot.app.screen.sub_title = "test.tvault"
+    await pilot.pause()
+
+
+def test_main_screen_every_state(
+    snap_compare: Any, make_app: AppFactory, fixed_store: VaultStore
+) -> None:
+    """Six credentials sorted by soonest expiry: github-ci-bot red "expired 3m ago" with an empty
+    bar, unifize-prod amber/red "4m 10s" with a sliver of bar, shiftiq-reports "9d 4h" plus a
+    thin root-secret indicator "secret 10d", happay-uat green "23h 12m" nearly full, then
+    legacy-oauth "error" and partner-oauth "missing" with dotted empty bars. The status line
+    counts 1 expiring and 1 expired; no token value appears anywhere."""
+    app = make_app(unlocked=fixed_store, auto_lock=0)
+    assert snap_compare(app, terminal_size=SIZE, run_before=_settle)
+
+
+def test_details_pane(snap_compare: Any, make_app: AppFactory, fixed_store: VaultStore) -> None:
+    """The details pane on the right for shiftiq-reports: token masked as ••••dHVy, decoded JWT
+    claims (sub: demo), root secret created 80 days ago expiring in 10 days, the refresh policy
+    (auto-refresh off) and the client secret masked."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _settle(pilot)
+        pilot.app.screen.query_one(CredentialList).select_name("shiftiq-reports")
+        await pilot.press("enter")
+        await pilot.pause()
+
+    app = make_app(unlocked=fixed_store, auto_lock=0)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_add_form(snap_compare: Any, make_app: AppFactory, fixed_store: VaultStore) -> None:
+    """The add form over the list for the app-token style: style picker, name, base_url
+    (prefilled with nothing), app_id, a masked app_secret field, the auto-refresh switch on."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _settle(pilot)
+        await pilot.press("a")
+        await pilot.pause(0.2)
+
+    app = make_app(unlocked=fixed_store, auto_lock=0)
+    assert snap_compare(app, terminal_size=(130, 45), run_before=run_before)
+
+
+def test_unlock_wrong_passphrase(
+    snap_compare: Any, make_app: AppFactory, fixed_store: VaultStore
+) -> None:
+    """The unlock box centred on screen with, in red, "Wrong passphrase: the vault could not be
+    unlocked. (attempt 1)" and an empty passphrase field ready for another try."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        pilot.app.screen.query_one(".gate-path").update("test.tvault")  # type: ignore[attr-defined]
+        await pilot.press(*"wrong pass", "enter")
+        for _ in range(200):
+            if "Wrong" in str(pilot.app.screen.query_one("#gate-error").render()):
+                break
+            await pilot.pause(0.02)
+
+    app = make_app(auto_lock=0)
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_light_theme(snap_compare: Any, make_app: AppFactory, fixed_store: VaultStore) -> None:
+    """The same list in the tokenvault-light theme: dark text on paper white, the urgency
+    colours darkened (green, amber, red) and still readable."""
+    app = make_app(unlocked=fixed_store, auto_lock=0, theme="tokenvault-light")
+    assert snap_compare(app, terminal_size=SIZE, run_before=_settle)
