@@ -32,7 +32,8 @@ class _ClientRejected(Exception):
         self.basic = basic
 
 
-def _basic_credentials(request: Request) -> tuple[str, str] | None:
+def _basic_credentials(request: Request) -> list[tuple[str, str]] | None:
+    """The (client id, secret) readings of an HTTP Basic header, or None without one."""
     value = request.header("Authorization")
     if value is None:
         return None
@@ -42,24 +43,29 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode()
     except (binascii.Error, UnicodeDecodeError):
-        return ("", "")
+        return []
     client_id, _, client_secret = decoded.partition(":")
-    # RFC 6749 2.3.1: both halves are form-urlencoded before base64.
-    return urllib.parse.unquote_plus(client_id), urllib.parse.unquote_plus(client_secret)
+    # RFC 6749 2.3.1 form-urlencodes both halves before base64, but most clients (httpx's
+    # BasicAuth among them) send them raw; real servers accept both, so this does too.
+    return [
+        (client_id, client_secret),
+        (urllib.parse.unquote_plus(client_id), urllib.parse.unquote_plus(client_secret)),
+    ]
 
 
 def _authenticate(state: SimState, request: Request, form: dict[str, str]) -> OAuthClient:
     basic = _basic_credentials(request)
     if basic is not None:
-        client_id, client_secret = basic
+        candidates = basic
     else:
-        client_id, client_secret = form.get("client_id", ""), form.get("client_secret", "")
-    client = state.oauth_client(client_id)
-    if client is None or not hmac.compare_digest(
-        client.client_secret.encode(), client_secret.encode()
-    ):
-        raise _ClientRejected(basic is not None)
-    return client
+        candidates = [(form.get("client_id", ""), form.get("client_secret", ""))]
+    for client_id, client_secret in candidates:
+        client = state.oauth_client(client_id)
+        if client is not None and hmac.compare_digest(
+            client.client_secret.encode(), client_secret.encode()
+        ):
+            return client
+    raise _ClientRejected(basic is not None)
 
 
 def _invalid_client(exc: _ClientRejected) -> Response:
