@@ -7,7 +7,7 @@ import fcntl
 import os
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -195,22 +195,23 @@ class VaultStore:
     @classmethod
     def unlock(cls, path: Path, passphrase: str) -> VaultStore:
         """Open a vault with its passphrase (runs Argon2id once)."""
-        path = Path(path)
-        blob = read_file(path)
-        header = format.parse_header(blob)
-        kek = crypto.derive_kek(passphrase, header.salt, header.kdf)
-        data_key = format.unwrap_key(header, blob, kek)
-        disable_core_dumps()
-        store = cls(path, data_key, header, format.decrypt_payload(blob, header, data_key))
-        store._seen = blob[: format.HEADER_SIZE]
-        return store
+
+        def unwrap(blob: bytes, header: Header) -> bytes:
+            kek = crypto.derive_kek(passphrase, header.salt, header.kdf)
+            return format.unwrap_key(header, blob, kek)
+
+        return cls._open(Path(path), unwrap)
 
     @classmethod
     def from_key(cls, path: Path, data_key: bytes) -> VaultStore:
         """Open with an already-unwrapped data key (the agent holds one); no KDF."""
-        path = Path(path)
+        return cls._open(Path(path), lambda blob, header: data_key)
+
+    @classmethod
+    def _open(cls, path: Path, key_for: Callable[[bytes, Header], bytes]) -> VaultStore:
         blob = read_file(path)
         header = format.parse_header(blob)
+        data_key = key_for(blob, header)
         disable_core_dumps()
         store = cls(path, data_key, header, format.decrypt_payload(blob, header, data_key))
         store._seen = blob[: format.HEADER_SIZE]
