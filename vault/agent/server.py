@@ -103,6 +103,11 @@ class Agent:
         Raises:
             VaultError: another agent already serves this vault, or the socket cannot be made.
         """
+        # Handlers first: a SIGTERM from the moment the socket exists must still clean it up.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, self._on_signal)
+        # Detached from any terminal; a hangup must not be mistaken for a lock request.
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
         private_runtime_dir()
         fd = os.open(
             lock_path(self.vault), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
@@ -145,10 +150,6 @@ class Agent:
         """Answer requests until locked, idle for ``idle_timeout``, or sent SIGTERM/SIGINT."""
         listener = self._listener
         assert listener is not None, "bind() first"
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, self._on_signal)
-        # Detached from any terminal; a hangup must not be mistaken for a lock request.
-        signal.signal(signal.SIGHUP, signal.SIG_IGN)
         try:
             while not self._stop.is_set():
                 left = self.seconds_left()
