@@ -57,6 +57,16 @@ def test_body_auth_with_a_narrower_scope(registered: Simulator, client: httpx.Cl
     assert registered.counters["oauth2.generate.ok"] == 1
 
 
+def test_form_with_a_trailing_ampersand_is_accepted(
+    registered: Simulator, client: httpx.Client
+) -> None:
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    form = b"grant_type=client_credentials&scope=read&"
+    response = client.post("/oauth/token", content=form, headers=headers, auth=_basic())
+    assert response.status_code == 200
+    assert response.json()["scope"] == "read"
+
+
 def test_bad_client_is_401_invalid_client(registered: Simulator, client: httpx.Client) -> None:
     basic = client.post("/oauth/token", data=GRANT, auth=_basic(secret="wrong"))
     assert basic.status_code == 401

@@ -10,7 +10,7 @@ import uuid
 import httpx
 import pytest
 
-from vault.core.errors import UsageError
+from vault.core.errors import UsageError, VaultError
 from vault.sim import Simulator
 
 
@@ -101,6 +101,11 @@ def test_lifecycle_misuse_is_reported() -> None:
         sim.start()
 
 
+def test_a_taken_port_is_one_sentence(sim: Simulator) -> None:
+    with pytest.raises(VaultError, match=rf"cannot listen on 127\.0\.0\.1 port {sim.port}: .+\.$"):
+        Simulator(port=sim.port).start()
+
+
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.10", "example.com", "::"])
 def test_non_loopback_hosts_are_refused(host: str) -> None:
     with pytest.raises(UsageError, match="loopback"):
@@ -110,6 +115,21 @@ def test_non_loopback_hosts_are_refused(host: str) -> None:
 def test_localhost_means_127_0_0_1() -> None:
     with Simulator("localhost") as sim:
         assert sim.url.startswith("http://127.0.0.1:")
+
+
+@pytest.mark.skipif(not socket.has_ipv6, reason="no IPv6 on this machine")
+def test_ipv6_loopback_is_served_in_brackets() -> None:
+    sim = Simulator("::1")
+    try:
+        sim.start()
+    except VaultError as exc:  # a kernel without ::1 configured
+        pytest.skip(str(exc))
+    try:
+        with httpx.Client(base_url=sim.url, timeout=5) as client:
+            assert sim.url == f"http://[::1]:{sim.port}"
+            assert client.get("/_sim/counters").status_code == 200
+    finally:
+        sim.stop()
 
 
 def test_quiet_by_default(

@@ -56,13 +56,13 @@ class Request:
         """Parse the body as ``application/x-www-form-urlencoded`` (first value of each field).
 
         Raises:
-            BadRequestBody: the body is not a form.
+            BadRequestBody: the body is not ASCII (percent-encoding makes every form ASCII).
         """
         try:
             text = self.body.decode("ascii")
-            pairs = urllib.parse.parse_qsl(text, keep_blank_values=True, strict_parsing=bool(text))
-        except (UnicodeDecodeError, ValueError):
+        except UnicodeDecodeError:
             raise BadRequestBody("the request body is not a form") from None
+        pairs = urllib.parse.parse_qsl(text, keep_blank_values=True)
         fields: dict[str, str] = {}
         for key, value in pairs:
             fields.setdefault(key, value)

@@ -32,7 +32,7 @@ def _public_key(state: SimState, issuer: str) -> RSAPublicKey | None:
     return None if app is None else app.public_key
 
 
-def _installation_token(state: SimState, request: Request) -> str | None:
+def _installation_token(request: Request) -> str | None:
     # GitHub takes installation tokens with either scheme.
     return request.bearer(schemes=("bearer", "token"))
 
@@ -68,7 +68,7 @@ def create_token(state: SimState, request: Request, params: dict[str, str]) -> R
 
 def revoke(state: SimState, request: Request, params: dict[str, str]) -> Response:
     """``DELETE /installation/token``: the installation token revokes itself."""
-    token = state.valid_token(STYLE, _installation_token(state, request))
+    token = state.valid_token(STYLE, _installation_token(request))
     if token is None:
         return json_response(401, _BAD_CREDENTIALS)
     state.revoke(token.value)
@@ -77,7 +77,7 @@ def revoke(state: SimState, request: Request, params: dict[str, str]) -> Respons
 
 def repositories(state: SimState, request: Request, params: dict[str, str]) -> Response:
     """``GET /installation/repositories``: an API call with the installation token."""
-    token = state.valid_token(STYLE, _installation_token(state, request))
+    token = state.valid_token(STYLE, _installation_token(request))
     if token is None:
         return json_response(401, _BAD_CREDENTIALS)
     return json_response(
