@@ -15,7 +15,7 @@ from vault import __version__
 from vault.agent import client as agent_client
 from vault.agent.duration import format_duration, parse_duration
 from vault.core import passphrase as passphrase_sources
-from vault.core.clock import now
+from vault.core.clock import now, parse_utc
 from vault.core.crypto import KdfParams
 from vault.core.errors import (
     CredentialNotFound,
@@ -25,7 +25,7 @@ from vault.core.errors import (
     VaultFileError,
     VaultNotFound,
 )
-from vault.core.model import Credential, EventKind
+from vault.core.model import Credential, EventKind, Token
 from vault.core.paths import default_vault_path
 from vault.core.store import VaultStore, restore_backup
 from vault.core.summary import (
@@ -159,17 +159,19 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    settings = parse_assignments(args.set)
     secrets = read_secrets(args, args.provider)
+    settings = check_provider_settings(args.provider, provider_settings(args), secrets)
     store = open_store(args)
     with store.transaction() as data:
         if args.name in data.credentials:
             raise DuplicateCredential(args.name)
         cred = Credential(name=args.name, provider=args.provider, settings=settings)
         cred.secrets.update(secrets)
+        apply_provider_defaults(cred, args)
         cred.record(EventKind.CREATED)
         data.credentials[cred.name] = cred
     out(f"Added {args.name!r} ({args.provider}).")
+    warn_incomplete(cred)
     return 0
 
 
@@ -475,6 +477,303 @@ def add_agent_commands(command: Callable[[str, Handler, str], argparse.ArgumentP
     p.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
+# -- tokens: provider flags, token/refresh/revoke/request/exec/sim (provider engine issue) ------
+# Thin shells over vault.core.tokens and vault.core.auth: no provider logic lives here.
+# Core imports are local so `list` and friends never load httpx.
+
+PROVIDER_FLAGS = {
+    "base_url": "--base-url",
+    "app_id": "--app-id",
+    "org_id": "--org-id",
+    "partition": "--partition",
+    "lifetime": "--lifetime",
+    "installation_id": "--installation-id",
+    "client_id": "--client-id",
+    "token_url": "--token-url",
+    "revoke_url": "--revoke-url",
+    "scope": "--scope",
+}
+"""Settings with a flag of their own; every other setting goes through ``--set KEY=VALUE``."""
+
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_min_valid(text: str) -> timedelta:
+    """``0``, ``90s``, ``5m``, ``2h``, ``30d``, ``1w`` (or sums like ``1h30m``) as a timedelta.
+
+    Not the agent's ``parse_duration``: a validity margin may be zero or longer than a week.
+    """
+    import re
+
+    raw = text.strip().lower()
+    if raw.isdigit():
+        return timedelta(seconds=int(raw))
+    parts = re.findall(r"(\d+)\s*([smhdw])", raw)
+    if not parts or re.sub(r"\d+\s*[smhdw]", "", raw).strip():
+        raise UsageError(f"{text!r} is not a duration; write e.g. 60s, 5m, 2h or 1d.")
+    return timedelta(seconds=sum(int(n) * _DURATION_UNITS[u] for n, u in parts))
+
+
+def add_provider_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("provider settings (see docs/providers.md)")
+    for key, flag in PROVIDER_FLAGS.items():
+        group.add_argument(flag, dest=f"setting_{key}", metavar=key.split("_")[-1].upper())
+    group.add_argument(
+        "--secret-created",
+        metavar="DATE",
+        help="when the secret was created (ISO date); its expiry follows from the style",
+    )
+
+
+def provider_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """``--set`` pairs plus the dedicated flags (which win)."""
+    settings = parse_assignments(getattr(args, "set", None))
+    for key in PROVIDER_FLAGS:
+        value = getattr(args, f"setting_{key}", None)
+        if value is not None:
+            settings[key] = value
+    return settings
+
+
+def check_provider_settings(
+    style: str, settings: dict[str, Any], secrets: dict[str, str]
+) -> dict[str, Any]:
+    """Validate what was given (bad URL, PEM, lifetime: exit 2); gaps only warn afterwards."""
+    from vault.core.providers.engine import validate_settings
+
+    return validate_settings(style, settings, secrets, complete=False)
+
+
+def warn_incomplete(cred: Credential) -> None:
+    """Name what a stored credential still needs before it can generate tokens."""
+    from vault.core.providers.engine import missing_requirements
+
+    missing = missing_requirements(cred.provider, cred.settings, cred.secrets)
+    if missing:
+        err(
+            f"note: {cred.name!r} cannot generate tokens until it has the "
+            f"{' and the '.join(missing)}; add them with `tokenvault edit {cred.name}`."
+        )
+
+
+def apply_provider_defaults(cred: Credential, args: argparse.Namespace) -> None:
+    """Secret dates and the style's auto-refresh default on a new credential."""
+    from vault.core.providers.engine import preset_of
+
+    preset = preset_of(cred.provider)
+    cred.policy.auto = preset.auto_refresh
+    created = getattr(args, "secret_created", None)
+    if created:
+        try:
+            cred.secret_created_at = parse_utc(created)
+        except ValueError:
+            raise UsageError(f"--secret-created {created!r} is not an ISO date.") from None
+        cred.secret_expires_at = preset.secret_expiry(cred.secret_created_at)
+
+
+def _when(token: Token) -> str:
+    left = token.seconds_left()
+    return "no known expiry" if left is None else f"expires in {human_duration(left)}"
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from vault.core import tokens
+
+    store = open_store(args)
+    token = tokens.ensure(store, args.name, parse_min_valid(args.min_valid))
+    # Only the token on stdout, so `$(tokenvault token NAME)` works.
+    out(token.value)
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from vault.core import tokens
+
+    store = open_store(args)
+    names = sorted(store.data.credentials) if args.all else list(args.names)
+    if not names:
+        raise UsageError("Name one or more credentials to refresh, or pass --all.")
+    outcomes = tokens.refresh_many(store, names, concurrency=args.concurrency)
+    width = max(len(n) for n in names)
+    for name, outcome in outcomes.items():
+        if outcome.ok and outcome.token is not None:
+            out(f"{name:<{width}}  refreshed, {_when(outcome.token)}")
+        else:
+            err(outcome.error or f"{name}: failed")
+    return 0 if all(o.ok for o in outcomes.values()) else 1
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    from vault.core import tokens
+
+    store = open_store(args)
+    result = tokens.revoke(store, args.name)
+    out(result.message)
+    return 0
+
+
+def _read_data(value: str) -> bytes:
+    # `@FILE` keeps a request body (which may hold secrets) out of argv and shell history.
+    if value.startswith("@"):
+        try:
+            return Path(value[1:]).read_bytes() if value != "@-" else sys.stdin.buffer.read()
+        except OSError as exc:
+            raise UsageError(f"Cannot read {value[1:]}: {exc.strerror}.") from None
+    return value.encode()
+
+
+def cmd_request(args: argparse.Namespace) -> int:
+    import httpx
+
+    from vault.core.auth import VaultAuth
+    from vault.core.providers.http import status_text, transport_error
+
+    headers: dict[str, str] = {}
+    for header in args.header or []:
+        key, sep, value = header.partition(":")
+        if not sep or not key.strip():
+            raise UsageError(f"-H expects 'Name: value', got {header!r}.")
+        headers[key.strip()] = value.strip()
+    content: bytes | None = None
+    if args.json is not None:
+        raw = _read_data(args.json)
+        try:
+            json.loads(raw)
+        except ValueError:
+            raise UsageError("--json is not valid JSON.") from None
+        content = raw
+        headers.setdefault("Content-Type", "application/json")
+    elif args.data is not None:
+        content = _read_data(args.data)
+    store = open_store(args)
+    _get(store.data.credentials, args.name)
+    auth = VaultAuth(store, args.name)
+    with httpx.Client(auth=auth, timeout=args.timeout) as client:
+        try:
+            request = client.build_request(
+                args.method.upper(), args.url, headers=headers, content=content
+            )
+        except httpx.InvalidURL:
+            raise UsageError(f"{args.url!r} is not a URL this command can call.") from None
+        try:
+            response = client.send(request)
+        except httpx.UnsupportedProtocol:
+            raise UsageError(f"{args.url!r} is not an http(s) URL.") from None
+        except httpx.TransportError as exc:
+            raise transport_error(exc, request) from None
+    sys.stdout.write(response.text)
+    if response.text and not response.text.endswith("\n"):
+        sys.stdout.write("\n")
+    if not response.is_success:
+        again = " after regenerating the token once" if response.history else ""
+        err(f"{args.url} answered {status_text(response.status_code)}{again}.")
+        return 1
+    return 0
+
+
+def _exec_options(parser: argparse.ArgumentParser, defaults: bool = True) -> None:
+    parser.add_argument(
+        "--env",
+        default="TOKEN" if defaults else None,
+        metavar="VAR",
+        help="variable name (default TOKEN)",
+    )
+    parser.add_argument(
+        "--min-valid",
+        default="60s" if defaults else None,
+        metavar="DURATION",
+        help="least time left (default 60s)",
+    )
+
+
+def _exec_head(args: argparse.Namespace) -> tuple[str, list[str]]:
+    """Split ``NAME [--env VAR] [--min-valid D] -- COMMAND...`` into the name and the command."""
+    rest = list(args.rest)
+    if "--" not in rest:
+        raise UsageError("Give the command to run after --, e.g. tokenvault exec NAME -- env.")
+    cut = rest.index("--")
+    head, argv = rest[:cut], rest[cut + 1 :]
+    parser = argparse.ArgumentParser(prog="tokenvault exec", add_help=False, exit_on_error=False)
+    parser.add_argument("name")
+    _exec_options(parser, defaults=False)
+    try:
+        found = parser.parse_args(head)
+    except (argparse.ArgumentError, SystemExit):
+        raise UsageError("Usage: tokenvault exec NAME [--env VAR] -- COMMAND...") from None
+    args.env = found.env or args.env
+    args.min_valid = found.min_valid or args.min_valid
+    if not argv:
+        raise UsageError("Give the command to run after --, e.g. tokenvault exec NAME -- env.")
+    return found.name, argv
+
+
+def cmd_exec(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from vault.core import tokens
+
+    args.name, argv = _exec_head(args)
+    if not args.env.isidentifier():
+        raise UsageError(f"--env {args.env!r} is not a valid environment variable name.")
+    store = open_store(args)
+    token = tokens.ensure(store, args.name, parse_min_valid(args.min_valid))
+    store.close()
+    # The token travels in the environment only: never in argv, where `ps` would show it.
+    env = {**os.environ, args.env: token.value}
+    try:
+        return subprocess.run(argv, env=env, check=False).returncode
+    except FileNotFoundError:
+        raise UsageError(f"No command named {argv[0]!r} was found.") from None
+    except PermissionError:
+        raise UsageError(f"{argv[0]!r} cannot be run (permission denied).") from None
+
+
+def cmd_sim(args: argparse.Namespace) -> int:
+    from vault.sim import run_forever
+
+    run_forever(args.host, args.port, seed_demo=args.demo, verbose=args.verbose)
+    return 0
+
+
+def add_token_commands(command: Callable[[str, Handler, str], argparse.ArgumentParser]) -> None:
+    """Register token, refresh, revoke, request, exec and sim."""
+    p = command("token", cmd_token, "Print a valid token (generating one when needed).")
+    p.add_argument("name")
+    p.add_argument(
+        "--min-valid", default="60s", metavar="DURATION", help="least time left (default 60s)"
+    )
+
+    p = command("refresh", cmd_refresh, "Generate new tokens now (exit 1 if any failed).")
+    p.add_argument("names", nargs="*", metavar="NAME")
+    p.add_argument("--all", action="store_true", help="every credential in the vault")
+    p.add_argument("--concurrency", type=int, default=8, metavar="N", help="requests in flight")
+
+    p = command("revoke", cmd_revoke, "Revoke the token at the provider, or forget it locally.")
+    p.add_argument("name")
+
+    p = command("request", cmd_request, "Call an API with the credential's token; prints the body.")
+    p.add_argument("name")
+    p.add_argument("method")
+    p.add_argument("url")
+    p.add_argument("-H", "--header", action="append", metavar="'K: V'", help="a request header")
+    body = p.add_mutually_exclusive_group()
+    body.add_argument("--data", metavar="D", help="request body (@FILE reads a file, @- stdin)")
+    body.add_argument("--json", metavar="J", help="JSON request body (@FILE, @- allowed)")
+    p.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds (default 30)")
+
+    p = command("exec", cmd_exec, "Run a command with a fresh token in its environment.")
+    _exec_options(p)
+    # argparse cannot take options after a positional followed by `-- COMMAND`; the rest is
+    # split at `--` and read again by cmd_exec.
+    p.add_argument("rest", nargs=argparse.REMAINDER, metavar="NAME [--env VAR] -- COMMAND")
+
+    p = command("sim", cmd_sim, "Run the loopback provider simulator in the foreground.")
+    p.add_argument("--host", default="127.0.0.1", help="a loopback address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=0, help="port (default: a free one, printed)")
+    p.add_argument("--demo", action="store_true", help="register the demo app of every style")
+    p.add_argument("--verbose", action="store_true", help="log each request (never bodies)")
+
+
 # -- parser ------------------------------------------------------------------------------------
 
 
@@ -520,6 +819,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--provider", required=True, metavar="STYLE", help="provider style (preset)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="a provider setting")
     add_secret_flags(p)
+    add_provider_flags(p)
 
     p = command("edit", cmd_edit, "Change a credential's settings, secrets or name.")
     p.add_argument("name")
@@ -546,6 +846,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("restore-backup", cmd_restore_backup, "Put the previous vault version back.")
     command("demo", cmd_demo, "Open the UI on a throwaway demo vault and a local simulator.")
     add_agent_commands(command)
+    add_token_commands(command)
     return parser
 
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from provider_support import (
+
+from tests.providers.provider_support import (
     APP_ID,
     APP_SECRET,
     CLIENT_ID,
@@ -21,7 +22,6 @@ from provider_support import (
     PARTITION,
     SHIFTIQ_SECRET,
 )
-
 from vault.core import clock
 from vault.core.crypto import KdfParams
 from vault.core.model import Credential

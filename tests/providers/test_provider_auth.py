@@ -7,9 +7,9 @@ import threading
 
 import httpx
 import pytest
-from conftest import AddFn
-from provider_support import settings_for
 
+from tests.providers.conftest import AddFn
+from tests.providers.provider_support import settings_for
 from vault import VaultAuth
 from vault.core import tokens
 from vault.core.model import EventKind

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import jwt
 import pytest
-from conftest import AddFn
-from provider_support import APP_ID, APP_SECRET, ORG_ID, settings_for
 
+from tests.providers.conftest import AddFn
+from tests.providers.provider_support import APP_ID, APP_SECRET, ORG_ID, settings_for
 from vault.core import tokens
 from vault.core.errors import ProviderError, UsageError
 from vault.core.providers import PRESETS, Engine, TokenResult, validate_settings
@@ -155,7 +155,7 @@ GOOD = {"base_url": "https://api.uat-isac.happay.in", "app_id": APP_ID}
             "app-token",
             {**GOOD, "body": {"k": "{secret.nope}"}},
             {"app_secret": "x"},
-            "uses the secret 'nope'",
+            "needs the secret 'nope'",
         ),
         (
             "jwt-assertion",

@@ -7,8 +7,9 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from conftest import AddFn, ShiftableClock
-from provider_support import (
+
+from tests.providers.conftest import AddFn, ShiftableClock
+from tests.providers.provider_support import (
     APP_SECRET,
     CLIENT_SECRET,
     PARTITION,
@@ -16,7 +17,6 @@ from provider_support import (
     free_port,
     settings_for,
 )
-
 from vault.core import tokens
 from vault.core.clock import now
 from vault.core.errors import ProviderError, UsageError

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from conftest import AddFn, ShiftableClock
-from provider_support import PARTITION, settings_for
 
+from tests.providers.conftest import AddFn, ShiftableClock
+from tests.providers.provider_support import PARTITION, settings_for
 from vault import VaultAuth
 from vault.core import tokens
 from vault.core.model import EventKind, Status, Token

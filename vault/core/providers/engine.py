@@ -190,13 +190,60 @@ def _template_refs(value: Any) -> set[tuple[str, str]]:
     return refs
 
 
+def missing_requirements(
+    style: str, settings: Mapping[str, Any], secrets: Mapping[str, str]
+) -> list[str]:
+    """What a credential still lacks before it can generate tokens, e.g. ``["setting 'app_id'"]``.
+
+    Raises:
+        UsageError: unknown style.
+    """
+    preset = preset_of(style)
+    merged = preset.settings({k: v for k, v in settings.items() if k in SETTING_KINDS})
+    missing = [f"setting {k!r}" for k in preset.required_settings if merged.get(k) in (None, "")]
+    needed = list(preset.required_secrets)
+    if merged.get("auth") == "bearer-assertion" and "private_key" not in needed:
+        needed.append("private_key")
+    templated = list(_TEMPLATED)
+    if merged.get("auth") == "basic":
+        templated += ["basic_user", "basic_password"]
+    if merged.get("auth") == "bearer-assertion":
+        templated.append("assertion_iss")
+    refs: set[tuple[str, str]] = set()
+    for key in templated:
+        refs |= _template_refs(merged.get(key))
+    for kind, name in sorted(refs):
+        if kind == "secret" and name not in needed:
+            needed.append(name)
+        elif kind == "settings" and merged.get(name) is None:
+            label = f"setting {name!r}"
+            if label not in missing:
+                missing.append(label)
+    missing += [f"secret {k!r}" for k in needed if not secrets.get(k)]
+    return missing
+
+
+_TEMPLATED = ("token_url", "body", "query", "headers", "request_headers", "revoke_url")
+
+
 def validate_settings(
-    style: str, settings: Mapping[str, Any], secrets: Mapping[str, str], *, deep: bool = True
+    style: str,
+    settings: Mapping[str, Any],
+    secrets: Mapping[str, str],
+    *,
+    deep: bool = True,
+    complete: bool = True,
 ) -> dict[str, Any]:
     """Check a credential's settings and secrets; return the settings with types normalized.
 
-    ``deep`` also runs the RSA key's consistency check (slow); the engine skips it for keys
-    already stored, the CLI and TUI forms keep it for keys being stored.
+    Args:
+        style: a ``PRESETS`` key.
+        settings: the credential's own settings (text from ``--set`` is coerced).
+        secrets: the credential's secrets (only their presence and the PEM are checked).
+        deep: also run the RSA key's consistency check (slow); the engine skips it for keys
+            already stored, the CLI and TUI forms keep it for keys being stored.
+        complete: require everything needed to generate a token; with False, only what is
+            given is checked (``missing_requirements`` then says what is still to add).
 
     Raises:
         UsageError: one sentence naming the first problem (unknown style or setting, missing
@@ -209,12 +256,10 @@ def validate_settings(
             raise UsageError(f"Unknown setting {key!r} for {style}.")
         normalized[key] = None if value is None else _coerce(key, value)
     merged = preset.settings(normalized)
-    for key in preset.required_settings:
-        if merged.get(key) in (None, ""):
-            raise UsageError(f"{preset.title} needs the setting {key!r}.")
-    for key in preset.required_secrets:
-        if not secrets.get(key):
-            raise UsageError(f"{preset.title} needs the secret {key!r}.")
+    if complete:
+        missing = missing_requirements(style, normalized, secrets)
+        if missing:
+            raise UsageError(f"{preset.title} needs the {missing[0]}.")
     for key, choices in CHOICES.items():
         value = merged.get(key)
         if isinstance(value, str):
@@ -229,7 +274,7 @@ def validate_settings(
     allow_http = bool(merged.get("allow_insecure_http"))
     for key in ("base_url", "token_url", "revoke_url"):
         url = str(merged.get(key) or "")
-        if url or key != "revoke_url":
+        if url or (key == "token_url" and complete):
             _check_url(key, url, absolute=key == "base_url", allow_http=allow_http)
     lifetime = merged.get("lifetime")
     if lifetime is not None:
@@ -241,25 +286,8 @@ def validate_settings(
             )
     if not merged.get("token_fields"):
         raise UsageError("The setting 'token_fields' must name at least one answer field.")
-    if merged["auth"] == "bearer-assertion":
-        if not secrets.get("private_key"):
-            raise UsageError("A signed assertion needs the secret 'private_key' (RSA PEM).")
+    if secrets.get("private_key"):
         load_private_key(secrets["private_key"], check=deep)
-    templated = {
-        k: merged[k]
-        for k in ("token_url", "body", "query", "headers", "request_headers", "revoke_url")
-    }
-    if merged["auth"] == "basic":
-        templated["basic_user"] = merged["basic_user"]
-        templated["basic_password"] = merged["basic_password"]
-    if merged["auth"] == "bearer-assertion":
-        templated["assertion_iss"] = merged["assertion_iss"]
-    for key, value in templated.items():
-        for kind, name in sorted(_template_refs(value)):
-            if kind == "secret" and name not in secrets:
-                raise UsageError(f"The setting {key!r} uses the secret {name!r}, which is unset.")
-            if kind == "settings" and merged.get(name) is None:
-                raise UsageError(f"The setting {key!r} uses the setting {name!r}, which is unset.")
     return normalized
 
 
