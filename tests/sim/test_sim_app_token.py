@@ -75,7 +75,14 @@ def test_missing_or_wrong_token_or_app_is_401(client: httpx.Client, token: str) 
 
 
 @pytest.mark.parametrize(
-    "request_id", ["", "not-a-uuid", str(uuid.uuid1()), "{" + str(uuid.uuid4()) + "}"]
+    # Fixed values: pytest-xdist needs the same test ids in every worker.
+    "request_id",
+    [
+        "",
+        "not-a-uuid",
+        "d7952bb8-e616-11f1-bd50-02fc00000001",  # a UUID1
+        "{8339883c-9c13-4700-94ab-5e7b72842ad8}",  # a UUID4 in braces
+    ],
 )
 def test_request_id_must_be_a_uuid4(client: httpx.Client, token: str, request_id: str) -> None:
     response = _whoami(client, token, **{"Request-ID": request_id})
