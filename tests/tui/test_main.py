@@ -236,3 +236,22 @@ async def test_filter_sort_details_and_reveal(make_app: AppFactory, demo_store: 
         await pilot.pause(1.2)
         body = str(pane.query_one("#details-body", Static).render())
         assert value not in body
+
+
+async def test_auto_refresh_when_under_the_threshold(
+    make_app: AppFactory, demo_store: VaultStore, sim: Simulator
+) -> None:
+    tokens.generate(demo_store, "partner-oauth")
+    tokens.generate(demo_store, "happay-uat")
+    age(demo_store, "partner-oauth", timedelta(minutes=3))  # 5% of 1 h left
+    age(demo_store, "happay-uat", timedelta(minutes=30))  # 2% of 25 h left, but auto is off
+    with demo_store.transaction() as data:
+        data.credentials["partner-oauth"].policy.auto = True
+    sim.reset_counters()
+    app = make_app(unlocked=demo_store)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: cred(app, "partner-oauth").status() is Status.VALID)
+        assert sim.counters.get("oauth2.generate.ok") == 1
+        assert sim.counters.get("app-token.generate", 0) == 0
+        assert cred(app, "happay-uat").status() is Status.EXPIRING

@@ -1,4 +1,4 @@
-"""`python -m vault.tui.screenshots OUTDIR`: SVGs of the real app on the demo vault, clock frozen."""
+"""`python -m vault.tui.screenshots OUTDIR`: SVGs of the real app on the demo vault."""
 
 from __future__ import annotations
 

@@ -27,6 +27,9 @@ from vault.tui.widgets.status_line import StatusLine
 if TYPE_CHECKING:
     from vault.tui.app import TokenVaultApp
 
+STATS_EVERY = 3
+"""Ticks between full passes over every credential (counts and auto-refresh checks)."""
+
 AUTO_RETRY_SECONDS = 60
 """After a failed auto-refresh, wait this long before trying that credential again."""
 
@@ -74,6 +77,9 @@ class MainScreen(Screen[None]):
         super().__init__()
         self._auto_failed: dict[str, float] = {}
         self._mtime: float | None = None
+        self._ticks = 0
+        self._stats: tuple[int, int, list[str]] | None = None
+        """(expiring, expired, due for auto-refresh), recomputed every few ticks."""
 
     @property
     def tv(self) -> TokenVaultApp:
@@ -114,6 +120,7 @@ class MainScreen(Screen[None]):
     def reload_rows(self) -> None:
         creds = self.store.data.credentials.values()
         self.table.set_credentials(creds)
+        self._stats = None
         self.query_one("#empty").set_class(not self.store.data.credentials, "-shown")
         self._remember_mtime()
         self._update_details()
@@ -131,18 +138,11 @@ class MainScreen(Screen[None]):
         table = self.table
         table.refresh()
         self._update_details()
-        at = now()
-        creds = self.store.data.credentials.values()
-        expiring = expired = 0
-        due: list[str] = []
-        for cred in creds:
-            status = cred.status(at)
-            if status is Status.EXPIRING:
-                expiring += 1
-            elif status is Status.EXPIRED:
-                expired += 1
-            if cred.policy.auto and status in (Status.EXPIRING, Status.EXPIRED):
-                due.append(cred.name)
+        self._ticks += 1
+        if self._stats is None or self._ticks % STATS_EVERY == 0:
+            self._stats = self._compute_stats()
+            self._refresh_due(self._stats[2])
+        expiring, expired, _ = self._stats
         revealed = self.tv.revealed[0] if self.tv.revealed else None
         self.query_one(StatusLine).show(
             total=len(self.store.data.credentials),
@@ -154,8 +154,22 @@ class MainScreen(Screen[None]):
             clipboard_in=self.tv.clipboard_left(),
             revealed=revealed,
         )
-        self._refresh_due(due)
         self._reload_if_changed()
+
+    def _compute_stats(self) -> tuple[int, int, list[str]]:
+        # A full pass over every credential: done every few seconds, not on every repaint.
+        at = now()
+        expiring = expired = 0
+        due: list[str] = []
+        for cred in self.store.data.credentials.values():
+            status = cred.status(at)
+            if status is Status.EXPIRING:
+                expiring += 1
+            elif status is Status.EXPIRED:
+                expired += 1
+            if cred.policy.auto and status in (Status.EXPIRING, Status.EXPIRED):
+                due.append(cred.name)
+        return expiring, expired, due
 
     def _refresh_due(self, due: list[str]) -> None:
         clock = time.time()

@@ -17,7 +17,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -113,6 +113,7 @@ class CredentialList(ScrollView, can_focus=True):
         super().__init__(name=name, id=id)
         self._rows: list[_Row] = []
         self._visible: list[_Row] = []
+        self._base_style: Style | None = None
         self.busy: set[str] = set()
         """Names with a worker in flight; their rows show a spinner."""
         self.revealed: str | None = None
@@ -237,9 +238,17 @@ class CredentialList(ScrollView, can_focus=True):
         name = min(36, max(12, width - fixed))
         return name, 16, 10, bar, 16, 18
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Resolving the widget's own style walks the DOM: once per repaint, not once per row.
+        self._base_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._base_style = None
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
-        base = self.rich_style
+        base = self._base_style or self.rich_style
         if y == 0:
             return self._header(width)
         index = int(self.scroll_y) + y - 1
@@ -262,7 +271,9 @@ class CredentialList(ScrollView, can_focus=True):
         title = "  " + _pad(label("name"), name_w) + _pad(label("style"), style_w)
         title += _pad(label("status"), status_w) + _pad("token", bar_w + 1)
         title += _pad(label("left"), time_w) + _pad("root secret", secret_w)
-        hstyle = self.rich_style + self.get_component_rich_style("credential-list--header")
+        hstyle = (self._base_style or self.rich_style) + self.get_component_rich_style(
+            "credential-list--header"
+        )
         return Strip([Segment(title, hstyle)]).crop_extend(0, width, hstyle)
 
     def _row_segments(self, cred: Credential, width: int, style: Style) -> list[Segment]:
