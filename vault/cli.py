@@ -185,6 +185,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
         for key in args.unset or []:
             cred.settings.pop(key, None)
         cred.secrets.update(secrets)
+        # Same checks as `add`; raising here leaves the stored credential as it was.
+        cred.settings = check_provider_settings(cred.provider, cred.settings, cred.secrets)
         if args.auto_refresh is not None:
             cred.policy.auto = args.auto_refresh == "on"
         if args.rename and args.rename != cred.name:

@@ -137,3 +137,13 @@ def test_bad_secret_file_is_one_sentence(initialised: Run, tmp_path: Path) -> No
     )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Cannot read the secret file" in result.stderr
+
+
+def test_edit_refuses_a_bad_value_and_keeps_the_credential(
+    initialised: Run, tmp_path: Path
+) -> None:
+    add_app_token(initialised, tmp_path)
+    bad = initialised("edit", "happay", "--set", "base_url=not a url")
+    assert bad.returncode == 2, bad.stderr
+    detail = json.loads(initialised("show", "happay", "--json", ok=True).stdout)
+    assert detail["settings"]["base_url"] == "http://127.0.0.1:9"
