@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import platformdirs
@@ -27,12 +28,16 @@ def config_dir() -> Path:
 
 
 def runtime_dir() -> Path:
-    """Per-user runtime folder for the agent's socket (falls back to the state folder)."""
-    try:
-        base = platformdirs.user_runtime_dir(APP, appauthor=False)
-    except Exception:  # pragma: no cover - platforms without a runtime dir
-        base = platformdirs.user_state_dir(APP, appauthor=False)
-    return Path(base)
+    """Per-user runtime folder for the agent's socket.
+
+    ``$XDG_RUNTIME_DIR/tokenvault`` when the session has one; otherwise a per-uid folder in
+    the temp directory (its owner and mode are checked by the agent before use). platformdirs'
+    own fallback warns on stderr on every call, which would litter every CLI command.
+    """
+    base = os.environ.get("XDG_RUNTIME_DIR")
+    if base and os.path.isdir(base):
+        return Path(base) / APP
+    return Path(tempfile.gettempdir()) / f"{APP}-{os.getuid()}"
 
 
 def ensure_private_dir(path: Path) -> Path:
