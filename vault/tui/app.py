@@ -20,7 +20,6 @@ from vault.core import clipboard
 from vault.core.config import DEFAULT_THEME, Config, load_config, save_theme
 from vault.core.crypto import KdfParams
 from vault.core.errors import ConfigError
-from vault.core.model import mask
 from vault.core.store import VaultStore
 from vault.tui.crash import crash_report
 from vault.tui.themes import load_themes
@@ -291,9 +290,6 @@ class TokenVaultApp(App[int]):
         error = sys.exc_info()[1]
         self._exit_renderables.append(Text(crash_report(error or RuntimeError("unknown error"))))
         self._close_messages_no_wait()
-
-    def masked(self, value: str | None) -> str:
-        return mask(value)
 
 
 def _binding_owners() -> list[Any]:

@@ -136,7 +136,7 @@ class MainScreen(Screen[None]):
         if self.tv.store is None:
             return
         table = self.table
-        table.refresh()
+        table.tick()
         self._update_details()
         self._ticks += 1
         if self._stats is None or self._ticks % STATS_EVERY == 0:

@@ -114,10 +114,9 @@ class CredentialList(ScrollView, can_focus=True):
         self._rows: list[_Row] = []
         self._visible: list[_Row] = []
         self._base_style: Style | None = None
+        self._last_signature: object = None
         self.busy: set[str] = set()
         """Names with a worker in flight; their rows show a spinner."""
-        self.revealed: str | None = None
-        """Unused by rows (tokens never appear in the list); kept for symmetry with details."""
 
     # -- data from the parent ------------------------------------------------------------
 
@@ -230,6 +229,34 @@ class CredentialList(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, len(self._visible) + 1)
 
     # -- drawing -------------------------------------------------------------------------
+
+    def tick(self) -> None:
+        """Repaint only when something on screen would look different (idle CPU stays low).
+
+        Most rows show minutes or hours, so most seconds change nothing visible.
+        """
+        at = now()
+        top = int(self.scroll_y)
+        rows = self._visible[top : top + max(0, self.size.height - 1)]
+        _, _, _, bar_w, _, _ = self._columns(self.size.width)
+        signature = []
+        for row in rows:
+            cred = row.cred
+            token = cred.token
+            left = token.seconds_left(at) if token else None
+            share = token.share_left(at) if token else None
+            signature.append(
+                (
+                    cred.status(at),
+                    format_left(left),
+                    round((share or 0.0) * bar_w * 8),
+                    secret_label(cred.secret_seconds_left(at)),
+                )
+            )
+        key = (tuple(signature), bool(self.busy))
+        if key != self._last_signature or self.busy:
+            self._last_signature = key
+            self.refresh()
 
     def _columns(self, width: int) -> tuple[int, int, int, int, int, int]:
         """Widths of name, style, status, bar, time and secret columns for this width."""

@@ -8,6 +8,8 @@ from textual.widgets import Static
 class StatusLine(Static):
     """Text set by the main screen once a second (attributes down)."""
 
+    _shown: str = ""
+
     def show(
         self,
         *,
@@ -33,4 +35,8 @@ class StatusLine(Static):
         if lock_in is not None:
             minutes, seconds = divmod(lock_in, 60)
             parts.append(f"🔒 lock in {minutes}:{seconds:02d}")
-        self.update("  ·  ".join(parts))
+        text = "  ·  ".join(parts)
+        if text != self._shown:
+            # Static.update re-lays the screen out: skip it when nothing changed.
+            self._shown = text
+            self.update(text)
