@@ -12,9 +12,7 @@ import binascii
 import fcntl
 import json
 import os
-import selectors
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -24,7 +22,7 @@ from typing import Any
 
 from vault.agent import protocol
 from vault.agent.location import canonical, lock_path, private_runtime_dir, socket_path
-from vault.agent.server import DEFAULT_IDLE_TIMEOUT, KEY_BYTES
+from vault.agent.protocol import DEFAULT_IDLE_TIMEOUT, KEY_BYTES
 from vault.core.errors import VaultError
 
 CALL_TIMEOUT = 1.0
@@ -171,6 +169,8 @@ def start_agent(vault: Path, data_key: bytes, timeout: int = DEFAULT_IDLE_TIMEOU
         VaultError: an agent already runs for this vault, the key does not open it, or the
             agent did not start in time.
     """
+    import subprocess  # only `unlock` starts processes; keep the per-command path lean
+
     vault = canonical(vault)
     private_runtime_dir()
     env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
@@ -212,6 +212,8 @@ def start_agent(vault: Path, data_key: bytes, timeout: int = DEFAULT_IDLE_TIMEOU
 
 def _read_line(stream: Any, timeout: float) -> bytes:
     """One line from a pipe, waiting at most ``timeout`` seconds in total."""
+    import selectors
+
     buf = b""
     deadline = time.monotonic() + timeout
     with selectors.DefaultSelector() as sel:

@@ -26,6 +26,12 @@ OPS = frozenset({"ping", "status", "key", "lock"})
 ``key`` takes an optional ``"touch": false`` so a shell prompt's ``tokenvault status`` does
 not keep the vault unlocked forever by itself."""
 
+KEY_BYTES = 32
+"""Length of the vault's data key (FORMAT.md, "Keys")."""
+
+DEFAULT_IDLE_TIMEOUT = 15 * 60
+"""Lock after 15 minutes without a key request (rbw's default is one hour; we lean safer)."""
+
 _LENGTH = struct.Struct(">I")
 
 

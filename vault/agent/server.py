@@ -26,11 +26,9 @@ from typing import Any
 
 from vault.agent import protocol
 from vault.agent.location import canonical, lock_path, private_runtime_dir, socket_path
+from vault.agent.protocol import DEFAULT_IDLE_TIMEOUT, KEY_BYTES
 from vault.core.clock import iso
 from vault.core.errors import VaultError
-
-DEFAULT_IDLE_TIMEOUT = 15 * 60
-"""Lock after 15 minutes without a key request (rbw's default is one hour; we lean safer)."""
 
 CONNECTION_TIMEOUT = 2.0
 """A client that does not finish its request in this long is dropped."""
@@ -38,8 +36,9 @@ CONNECTION_TIMEOUT = 2.0
 MAX_CONNECTIONS = 32
 """Connections served at once; more are closed at once rather than queued without bound."""
 
-KEY_BYTES = 32
 _UCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
+
+__all__ = ["DEFAULT_IDLE_TIMEOUT", "KEY_BYTES", "Agent", "check_owner", "peer_uid"]
 
 
 def peer_uid(conn: socket.socket) -> int | None:
