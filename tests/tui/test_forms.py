@@ -167,6 +167,8 @@ async def test_pem_from_file_and_edit(
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
         assert app.store is not None
         assert "PRIVATE KEY" in app.store.data.credentials["from-file"].secrets["private_key"]
+        with app.store.transaction() as data:  # a setting only the CLI sets
+            data.credentials["from-file"].settings["timeout"] = 7.5
         # Edit: rename and change the org; the stored key is kept when the field stays empty.
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, CredentialFormScreen))
@@ -178,4 +180,5 @@ async def test_pem_from_file_and_edit(
         cred = app.store.data.credentials["renamed"]
         assert "from-file" not in app.store.data.credentials
         assert cred.settings["org_id"] == "other-org"
+        assert cred.settings["timeout"] == 7.5  # not on the form: kept
         assert "PRIVATE KEY" in cred.secrets["private_key"]

@@ -16,7 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static, Switch, TextArea
 
 from vault.core.clock import now
-from vault.core.errors import DuplicateCredential, UsageError, VaultError
+from vault.core.errors import CredentialNotFound, DuplicateCredential, UsageError, VaultError
 from vault.core.model import Credential, EventKind, RefreshPolicy
 from vault.core.providers import PRESETS, validate_settings
 
@@ -191,11 +191,20 @@ class CredentialFormScreen(ModalScreen[str | None]):
             raise UsageError("Give the credential a name.")
         if any(ch.isspace() for ch in name) or len(name) > 64:
             raise UsageError("The name must be at most 64 characters, without spaces.")
-        settings: dict[str, Any] = {}
+        # Editing keeps settings the form does not show (set with the CLI, say), read from the
+        # latest file rather than from when the form opened.
+        base: Credential | None = None
+        if self.original is not None and self.tv.store is not None:
+            base = self.tv.store.reload().credentials.get(self.original.name)
+            if base is None:
+                raise CredentialNotFound(self.original.name)
+        settings: dict[str, Any] = dict(base.settings) if base else {}
         for key in [*preset.required_settings, *OPTIONAL_SETTINGS.get(style, ())]:
             raw = str(values.get(_field_id("set", key), "")).strip()
             if raw:
                 settings[key] = raw
+            else:
+                settings.pop(key, None)
         if "lifetime" in settings:
             try:
                 settings["lifetime"] = int(settings["lifetime"])
@@ -212,7 +221,7 @@ class CredentialFormScreen(ModalScreen[str | None]):
                     raise UsageError(f"The PEM file {path} cannot be read ({exc}).") from None
             if raw:
                 secrets[key] = raw + ("\n" if key == "private_key" else "")
-        kept = dict(self.original.secrets) if self.original else {}
+        kept = dict(base.secrets) if base else {}
         merged_secrets = {**kept, **secrets}
         if "private_key" in secrets and "PRIVATE KEY" not in secrets["private_key"]:
             raise UsageError(
