@@ -429,3 +429,18 @@ def test_durations(text: str, seconds: int) -> None:
 def test_bad_durations(text: str) -> None:
     with pytest.raises(UsageError):
         parse_duration(text)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to plant a folder as another uid")
+def test_a_runtime_folder_planted_by_another_user_is_refused(
+    vault: Path, short_runtime: Path
+) -> None:
+    planted = short_runtime / "tokenvault"
+    planted.mkdir(mode=0o777)
+    os.chown(planted, 65534, 65534)
+    key = VaultStore.unlock(vault, PASSPHRASE).data_key
+    with pytest.raises(VaultError, match="not a folder of this user"):
+        client.start_agent(vault, key, 60)
+    result = run_cli("unlock", passphrase=True)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert client.agent_key(vault) is None

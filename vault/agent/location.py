@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from pathlib import Path
 
 from vault.core.errors import VaultError
@@ -40,13 +41,24 @@ def private_runtime_dir() -> Path:
         VaultError: another user owns it (someone could swap our socket), or the socket path
             would be longer than a Unix socket address allows.
     """
-    folder = ensure_private_dir(runtime_dir())
-    info = folder.stat()
-    if info.st_uid != os.getuid():
+    folder = runtime_dir()
+    # Check before touching it: with no XDG_RUNTIME_DIR the folder is in the shared temp
+    # directory, where another user may have created it (or a symlink) first.
+    try:
+        info = os.lstat(folder)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise VaultError(f"Cannot use the runtime folder {folder}: {exc.strerror}.") from None
+    if info is not None and (not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid()):
         raise VaultError(
-            f"The runtime folder {folder} belongs to another user; refusing to put the agent "
-            "socket there."
+            f"The runtime folder {folder} is not a folder of this user; refusing to put the "
+            "agent socket there."
         )
+    try:
+        ensure_private_dir(folder)
+    except OSError as exc:
+        raise VaultError(f"Cannot create the runtime folder {folder}: {exc.strerror}.") from None
     if len(os.fsencode(folder / "agent-0123456789abcdef.sock")) > MAX_SOCKET_PATH:
         raise VaultError(
             f"The runtime folder {folder} is too long a path for a Unix socket; set "
