@@ -163,3 +163,34 @@ async def unlock(pilot: Any, passphrase: str = PASSPHRASE) -> None:
     await pilot.click("#passphrase")
     await pilot.press(*passphrase, "enter")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
+
+
+@pytest.fixture
+def xvfb_xclip(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A private X server (Xvfb picks a free display and reports it when ready) and xclip."""
+    import os
+    import shutil
+    import subprocess
+
+    if not (shutil.which("Xvfb") and shutil.which("xclip")):
+        pytest.skip("Xvfb and xclip are not installed (CI installs them via .ci/run)")
+    read_fd, write_fd = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_fd), "-nolisten", "tcp"],
+        pass_fds=(write_fd,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write_fd)
+    try:
+        with os.fdopen(read_fd) as pipe:
+            number = pipe.readline().strip()  # written once the server accepts clients
+        assert number, "Xvfb did not start"
+        display = f":{number}"
+        monkeypatch.setenv("DISPLAY", display)
+        monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+        monkeypatch.setenv("TOKENVAULT_CLIPBOARD", "xclip")
+        yield display
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)

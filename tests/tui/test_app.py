@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from rich.console import Console
 
 from tests.tui.conftest import wait_for
@@ -148,24 +146,8 @@ def test_crash_report_never_prints_a_secret(tmp_path: Path) -> None:
     assert planted[-4:] in combined  # masked form: last 4 characters at most
 
 
-@pytest.fixture
-def xclip_display(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    if not (shutil.which("Xvfb") and shutil.which("xclip")):
-        pytest.skip("Xvfb and xclip are not installed (CI installs them via .ci/run)")
-    display = f":{600 + os.getpid() % 300}"
-    proc = subprocess.Popen(["Xvfb", display, "-nolisten", "tcp"], stderr=subprocess.DEVNULL)
-    monkeypatch.setenv("DISPLAY", display)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    monkeypatch.setenv("TOKENVAULT_CLIPBOARD", "xclip")
-    try:
-        yield display
-    finally:
-        proc.terminate()
-        proc.wait(timeout=5)
-
-
 async def test_copy_to_real_clipboard_then_cleared(
-    xclip_display: str, vault_path: Path, demo_store: VaultStore
+    xvfb_xclip: str, vault_path: Path, demo_store: VaultStore
 ) -> None:
     from vault.core import clipboard
     from vault.core.config import Config

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import base64
-import os
-import shutil
-import subprocess
-from collections.abc import Iterator
 
 import pytest
 
@@ -24,30 +20,7 @@ def test_osc52_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     assert cleared is not None and cleared.osc52 == "\x1b]52;c;\a"
 
 
-@pytest.fixture
-def xdisplay(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    if not (shutil.which("Xvfb") and shutil.which("xclip")):
-        pytest.skip("Xvfb and xclip are not installed (CI installs them via .ci/run)")
-    display = f":{90 + os.getpid() % 500}"
-    proc = subprocess.Popen(
-        ["Xvfb", display, "-nolisten", "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    monkeypatch.setenv("DISPLAY", display)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    monkeypatch.setenv("TOKENVAULT_CLIPBOARD", "xclip")
-    try:
-        for _ in range(50):
-            if subprocess.run(
-                ["xclip", "-selection", "clipboard", "-o"], capture_output=True, timeout=2
-            ).returncode in (0, 1):
-                break
-        yield display
-    finally:
-        proc.terminate()
-        proc.wait(timeout=5)
-
-
-def test_native_round_trip_and_conditional_clear(xdisplay: str) -> None:
+def test_native_round_trip_and_conditional_clear(xvfb_xclip: str) -> None:
     result = clipboard.copy_text("native-token-abc")
     assert result.method == "xclip"
     assert clipboard.read_text() == "native-token-abc"
