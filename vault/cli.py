@@ -88,8 +88,12 @@ def get_passphrase(args: argparse.Namespace, confirm: bool = False) -> str:
     return ask_passphrase("Vault passphrase: ", confirm=confirm)
 
 
-def open_store(args: argparse.Namespace) -> VaultStore:
-    """Unlock the vault named by the arguments (the one place every command unlocks)."""
+def open_store(args: argparse.Namespace, use_agent: bool = True) -> VaultStore:
+    """Unlock the vault named by the arguments (the one place every command unlocks).
+
+    ``use_agent=False`` demands the passphrase even while an agent runs (``passwd``: holding
+    the key must not be enough to lock the owner out with a passphrase they do not know).
+    """
     path = vault_path(args)
     if not os.path.lexists(path):
         # Say so before asking for a passphrase that could not help.
@@ -98,7 +102,7 @@ def open_store(args: argparse.Namespace) -> VaultStore:
         )
     # A running agent holds the data key: no passphrase, no KDF. Any agent failure falls back
     # to the passphrase with one sentence, so a dead agent never blocks a command.
-    key = agent_client.agent_key(path, on_problem=_agent_problem)
+    key = agent_client.agent_key(path, on_problem=_agent_problem) if use_agent else None
     if key is not None:
         try:
             return VaultStore.from_key(path, key)
@@ -260,7 +264,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_passwd(args: argparse.Namespace) -> int:
-    store = open_store(args)
+    store = open_store(args, use_agent=False)
     if args.new_passphrase_file:
         new = passphrase_sources.read_secret_file(Path(args.new_passphrase_file), "passphrase")
     else:

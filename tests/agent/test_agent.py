@@ -444,3 +444,16 @@ def test_a_runtime_folder_planted_by_another_user_is_refused(
     result = run_cli("unlock", passphrase=True)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert client.agent_key(vault) is None
+
+
+def test_passwd_still_needs_the_current_passphrase_while_unlocked(
+    vault: Path, agents: Agents, tmp_path: Path
+) -> None:
+    agents.start()
+    new = tmp_path / "new-passphrase"
+    new.write_text("another passphrase\n")
+    denied = run_cli("passwd", "--new-passphrase-file", str(new))
+    assert denied.returncode == 2 and "No passphrase given" in denied.stderr
+    allowed = run_cli("passwd", "--new-passphrase-file", str(new), passphrase=True)
+    assert allowed.returncode == 0, allowed.stderr
+    assert client.agent_key(vault) is not None  # same data key: the agent still works
