@@ -74,6 +74,7 @@ SETTING_KINDS: dict[str, str] = {
     "client_id": _STR,
     "partition": _STR,
     "scope": _STR,
+    "git_host": _STR,  # binds the credential to a git host for `tokenvault git-credential`
 }
 
 CHOICES: dict[str, tuple[str, ...]] = {
