@@ -125,6 +125,25 @@ async def test_copy_via_osc52_then_cleared(make_app: AppFactory, demo_store: Vau
         assert all(value not in str(n.message) for n in app._notifications)
 
 
+async def test_copy_header_uses_the_app_token_headers(
+    make_app: AppFactory, demo_store: VaultStore, sim: Simulator
+) -> None:
+    tokens.generate(demo_store, "happay-uat")
+    app = make_app(unlocked=demo_store)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await select(pilot, app, "happay-uat")
+        value = cred(app, "happay-uat").token.value
+        await pilot.press("C")
+        await wait_for(pilot, lambda: app.last_escape is not None)
+        app_id = cred(app, "happay-uat").settings["app_id"]
+        # No Authorization line and no Request-ID: those would not authenticate (or replay).
+        assert osc52_text(app) == f"App-ID: {app_id}\nApp-Token: {value}"
+        notes = app._notifications
+        await wait_for(pilot, lambda: any("App-Token" in str(n.message) for n in notes))
+        assert all(value not in str(n.message) for n in app._notifications)
+
+
 async def test_copy_expired_refreshes_first(
     make_app: AppFactory, demo_store: VaultStore, sim: Simulator
 ) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from vault.core.providers.base import Provider, RevokeResult, SecretExpired, TokenResult
-from vault.core.providers.engine import Engine, provider_for, validate_settings
+from vault.core.providers.engine import Engine, header_lines, provider_for, validate_settings
 from vault.core.providers.presets import PRESETS, Preset
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "RevokeResult",
     "SecretExpired",
     "TokenResult",
+    "header_lines",
     "provider_for",
     "validate_settings",
 ]

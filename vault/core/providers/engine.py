@@ -336,6 +336,11 @@ class _Renderer:
         return self.settings[name]
 
 
+def _per_request(template: Any) -> bool:
+    """Whether a header template renders differently on every request (``{uuid4}``)."""
+    return isinstance(template, str) and "{uuid4}" in template
+
+
 def _drop_empty(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v not in (None, "")}
 
@@ -532,9 +537,22 @@ class Engine:
         await response.aread()
         return self.token_result(response, at)
 
+    def token_headers(self, token: Token, *, per_request: bool = False) -> dict[str, str]:
+        """The ``request_headers`` that carry ``token``, rendered, in their configured order.
+
+        Args:
+            per_request: also render headers whose value is fresh on every request (a template
+                with ``{uuid4}``, such as ``Request-ID``); without it they are left out, as a
+                copied header must not replay one request's id on the next.
+        """
+        return {
+            key: self._render.text(template, token=token.value)
+            for key, template in dict(self.settings["request_headers"]).items()
+            if per_request or not _per_request(template)
+        }
+
     def apply(self, request: httpx.Request, token: Token) -> None:
-        for key, template in dict(self.settings["request_headers"]).items():
-            request.headers[key] = self._render.text(template, token=token.value)
+        request.headers.update(self.token_headers(token, per_request=True))
 
     def revoke_request(self, token: Token) -> httpx.Request | None:
         """The request that kills ``token`` at the provider, or None where there is no endpoint."""
@@ -597,4 +615,20 @@ def provider_for(credential: Credential) -> Engine:
     )
 
 
-__all__ = ["COMMON_DEFAULTS", "Engine", "provider_for", "validate_settings"]
+def header_lines(credential: Credential) -> list[str]:
+    """The ``Name: value`` lines that authenticate a request with the credential's token.
+
+    The same ``request_headers`` settings ``Engine.apply`` sends, minus per-request ones
+    (``Request-ID``): ``["Authorization: Bearer …"]`` for most styles, ``App-ID`` and
+    ``App-Token`` for app tokens. The lines hold the token: hand them to the clipboard only.
+
+    Raises:
+        UsageError: the credential has no token, or its settings are invalid.
+    """
+    if credential.token is None:
+        raise UsageError(f"{credential.name!r} has no token yet; generate one first.")
+    headers = provider_for(credential).token_headers(credential.token)
+    return [f"{key}: {value}" for key, value in headers.items()]
+
+
+__all__ = ["COMMON_DEFAULTS", "Engine", "header_lines", "provider_for", "validate_settings"]

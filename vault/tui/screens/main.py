@@ -18,7 +18,7 @@ from vault.core import tokens
 from vault.core.clock import now
 from vault.core.errors import VaultError
 from vault.core.model import Credential, EventKind, Status
-from vault.core.providers import PRESETS
+from vault.core.providers import PRESETS, header_lines
 from vault.core.store import VaultStore
 from vault.tui.widgets.credential_list import SORTS, CredentialList
 from vault.tui.widgets.details import DetailsPane
@@ -337,11 +337,23 @@ class MainScreen(Screen[None]):
             self.notify(f"{name}'s token has expired; refreshing before copying.", timeout=3)
             self._generate(name, then)
             return
-        text = f"Authorization: {token.token_type} {token.value}" if header else token.value
-        self._copy_worker(name, text, header)
+        what = "Token"
+        text = token.value
+        if header:
+            # The headers the engine itself sends (App-ID + App-Token for app tokens), so a
+            # pasted header authenticates exactly like a request made through the vault.
+            try:
+                lines = header_lines(cred)
+            except VaultError as exc:
+                self.notify(exc.message, severity="error")
+                return
+            text = "\n".join(lines)
+            names = [line.partition(":")[0] for line in lines]
+            what = " + ".join(names) + (" headers" if len(names) > 1 else " header")
+        self._copy_worker(name, text, header, what)
 
     @work(thread=True, group="clipboard")
-    def _copy_worker(self, name: str, text: str, header: bool) -> None:
+    def _copy_worker(self, name: str, text: str, header: bool, what: str) -> None:
         result = self.tv.put_on_clipboard(text)
         try:
             with self.store.transaction() as data:
@@ -349,7 +361,6 @@ class MainScreen(Screen[None]):
                     data.credentials[name].record(EventKind.COPIED, "header" if header else "")
         except VaultError:
             pass
-        what = "Authorization header" if header else "Token"
         timeout = self.tv.config.clipboard_timeout
         how = "terminal clipboard (OSC 52)" if result.method == "osc52" else result.method
         hint = ", marked as a password" if result.hinted else ""
