@@ -6,7 +6,6 @@ import os
 import secrets
 from dataclasses import dataclass
 
-from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -68,6 +67,9 @@ class KdfParams:
 def derive_kek(passphrase: str, salt: bytes, params: KdfParams) -> bytes:
     """Argon2id(passphrase, salt) -> 32-byte key-encryption key; checks the cost first."""
     params.check()
+    # Imported here: commands served by the agent never run the KDF, so they skip the import.
+    from argon2.low_level import Type, hash_secret_raw
+
     return hash_secret_raw(
         secret=passphrase.encode("utf-8"),
         salt=salt,

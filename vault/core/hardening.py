@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import resource
 import sys
 
@@ -28,18 +27,18 @@ def disable_core_dumps() -> None:
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if sys.platform.startswith("linux"):
-        libc_name = ctypes.util.find_library("c")
-        if libc_name:
-            libc = ctypes.CDLL(libc_name, use_errno=True)
-            libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+        _libc().prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     _done = True
+
+
+def _libc() -> ctypes.CDLL:
+    # The C library is already loaded into the interpreter: CDLL(None) finds prctl without
+    # ctypes.util.find_library, which runs ldconfig in a subprocess (tens of ms per command).
+    return ctypes.CDLL(None, use_errno=True)
 
 
 def is_dumpable() -> bool | None:
     """Report the kernel's dumpable flag (Linux), for tests and ``doctor`` style checks."""
     if not sys.platform.startswith("linux"):
         return None
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
-        return None
-    return bool(ctypes.CDLL(libc_name).prctl(PR_GET_DUMPABLE, 0, 0, 0, 0))
+    return bool(_libc().prctl(PR_GET_DUMPABLE, 0, 0, 0, 0))

@@ -88,6 +88,12 @@ class Token:
             return None
         return max(0.0, min(1.0, left / life.total_seconds()))
 
+    def usable(self, min_valid: timedelta, at: datetime | None = None) -> bool:
+        """True when at least ``min_valid`` is left (a token with no known expiry counts)."""
+        if self.expires_at is None:
+            return True
+        return self.expires_at - (at or now()) >= min_valid
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "value": self.value,

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
-
-import platformdirs
 
 APP = "tokenvault"
 VAULT_ENV = "TOKENVAULT_VAULT"
@@ -20,10 +17,14 @@ def default_vault_path(override: str | os.PathLike[str] | None = None) -> Path:
     env = os.environ.get(VAULT_ENV)
     if env:
         return Path(env).expanduser()
+    import platformdirs  # lazily: most calls name the vault through the environment or a flag
+
     return Path(platformdirs.user_data_dir(APP, appauthor=False)) / VAULT_FILENAME
 
 
 def config_dir() -> Path:
+    import platformdirs
+
     return Path(platformdirs.user_config_dir(APP, appauthor=False))
 
 
@@ -37,6 +38,8 @@ def runtime_dir() -> Path:
     base = os.environ.get("XDG_RUNTIME_DIR")
     if base and os.path.isdir(base):
         return Path(base) / APP
+    import tempfile
+
     return Path(tempfile.gettempdir()) / f"{APP}-{os.getuid()}"
 
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 import anyio.to_thread
 import httpx
 
-from vault.core.clock import iso, now
+from vault.core.clock import iso
 from vault.core.errors import CredentialNotFound, ProviderError, UsageError, VaultError
 from vault.core.model import Credential, EventKind, Token
 from vault.core.providers.base import RevokeResult, TokenResult
@@ -56,11 +56,7 @@ def _snapshot(store: VaultStore, name: str) -> Credential:
 
 def usable(token: Token | None, min_valid: timedelta, at: datetime | None = None) -> bool:
     """True when ``token`` exists and has at least ``min_valid`` left (or no known expiry)."""
-    if token is None:
-        return False
-    if token.expires_at is None:
-        return True
-    return token.expires_at - (at or now()) >= min_valid
+    return token is not None and token.usable(min_valid, at)
 
 
 def _uncap(text: str) -> str:
