@@ -80,7 +80,17 @@ async def test_command_palette_lists_actions(make_app: AppFactory, store: VaultS
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
         titles = {c.title for c in app.get_system_commands(app.screen)}
-        for title in ("Generate", "Refresh", "Copy", "Revoke", "Add", "Filter", "Lock", "Theme"):
+        for title in (
+            "Generate",
+            "Refresh",
+            "Copy",
+            "Test call",
+            "Revoke",
+            "Add",
+            "Filter",
+            "Lock",
+            "Theme",
+        ):
             assert title in titles
         await pilot.press("ctrl+p", *"lock", "enter")
         await wait_for(pilot, lambda: app.store is None)

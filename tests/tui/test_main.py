@@ -274,3 +274,45 @@ async def test_auto_refresh_when_under_the_threshold(
         assert sim.counters.get("oauth2.generate.ok") == 1
         assert sim.counters.get("app-token.generate", 0) == 0
         assert cred(app, "happay-uat").status() is Status.EXPIRING
+
+
+async def test_test_call_regenerates_once_after_a_401(
+    make_app: AppFactory, demo_store: VaultStore, sim: Simulator
+) -> None:
+    old = tokens.generate(demo_store, "happay-uat")
+    app = make_app(unlocked=demo_store)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await select(pilot, app, "happay-uat")
+        sim.invalidate_tokens()
+        sim.reset_counters()
+        await pilot.press("T")
+        notes = app._notifications
+        await wait_for(pilot, lambda: any("Test call" in str(n.message) for n in notes))
+        await wait_for(pilot, lambda: "happay-uat" not in table(app).busy)
+        message = next(str(n.message) for n in notes if "Test call" in str(n.message))
+        assert "HTTP 200" in message and "401" in message
+        assert sim.counters["app-token.generate.ok"] == 1
+        assert sim.counters["app-token.whoami"] == 2
+        new = cred(app, "happay-uat")
+        assert new.token is not None and new.token.value != old.value
+        assert [e.kind for e in new.history[-2:]] == [EventKind.UNAUTHORIZED, EventKind.REFRESHED]
+        assert new.token.value not in message and old.value not in message
+
+
+async def test_test_call_works_for_every_demo_credential(
+    make_app: AppFactory, demo_store: VaultStore, sim: Simulator
+) -> None:
+    app = make_app(unlocked=demo_store)
+    good = ["happay-uat", "unifize-prod", "github-ci-bot", "shiftiq-reports", "partner-oauth"]
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        for name in [*good, "legacy-oauth"]:
+            await select(pilot, app, name)
+            await pilot.press("T")
+            await wait_for(pilot, lambda n=name: n not in table(app).busy)
+        notes = [str(n.message) for n in app._notifications]
+        for name in good:
+            assert any(f"Test call for {name}:" in m and "HTTP 200" in m for m in notes), notes
+        # The demo's broken credential says why, in the provider's words.
+        assert any("legacy-oauth" in m and "invalid_client" in m for m in notes), notes

@@ -64,6 +64,7 @@ SETTING_KINDS: dict[str, str] = {
     "revoke_url": _STR,
     "revoke_method": _STR,
     "revoke_kind": _STR,
+    "test_url": _STR,
     "lifetime": _INT,
     "timeout": _FLOAT,
     "retry_tries": _INT,
@@ -76,6 +77,9 @@ SETTING_KINDS: dict[str, str] = {
     "scope": _STR,
     "git_host": _STR,  # binds the credential to a git host for `tokenvault git-credential`
 }
+
+URL_SETTINGS = ("base_url", "token_url", "revoke_url", "test_url")
+"""Settings holding a URL (``base_url`` absolute, the others absolute or a path under it)."""
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "token_method": ("POST", "GET", "PUT"),
@@ -224,7 +228,15 @@ def missing_requirements(
     return missing
 
 
-_TEMPLATED = ("token_url", "body", "query", "headers", "request_headers", "revoke_url")
+_TEMPLATED = (
+    "token_url",
+    "body",
+    "query",
+    "headers",
+    "request_headers",
+    "revoke_url",
+    "test_url",
+)
 
 
 def validate_settings(
@@ -273,7 +285,7 @@ def validate_settings(
         if not low <= merged[key] <= high:
             raise UsageError(f"The setting {key!r} must be between {low:g} and {high:g}.")
     allow_http = bool(merged.get("allow_insecure_http"))
-    for key in ("base_url", "token_url", "revoke_url"):
+    for key in URL_SETTINGS:
         url = str(merged.get(key) or "")
         if url or (key == "token_url" and complete):
             _check_url(key, url, absolute=key == "base_url", allow_http=allow_http)
@@ -381,6 +393,10 @@ class Engine:
     @property
     def remote_revoke(self) -> bool:
         return bool(self.settings.get("revoke_url"))
+
+    def test_url(self) -> str:
+        """The rendered ``test_url`` (the "test call" target), or "" when none is set."""
+        return self._url("test_url") if self.settings.get("test_url") else ""
 
     # -- building --------------------------------------------------------------------------
 

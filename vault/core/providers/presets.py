@@ -45,12 +45,17 @@ COMMON_DEFAULTS: Mapping[str, Any] = MappingProxyType(
         "revoke_url": "",
         "revoke_method": "POST",
         "revoke_kind": "rfc7009",
+        "test_url": "",
         "timeout": 10.0,
         "retry_tries": 3,
         "retry_max_wait": 5.0,
     }
 )
-"""Settings every style shares; a preset overrides some, the user's credential any."""
+"""Settings every style shares; a preset overrides some, the user's credential any.
+
+``test_url`` is a cheap authenticated GET (a "whoami") that the TUI's test call sends through
+``VaultAuth``; the presets' defaults are the simulator-compatible paths under ``base_url``.
+"""
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,7 @@ PRESETS: dict[str, Preset] = {
                     "App-Token": "{token}",
                     "Request-ID": "{uuid4}",
                 },
+                "test_url": "/app-token/whoami",
             }
         ),
         required_settings=("base_url", "app_id"),
@@ -139,6 +145,7 @@ PRESETS: dict[str, Preset] = {
                 "auth": "bearer-assertion",
                 "org_id_placement": "body",
                 "token_fields": ["access_token", "accessToken", "token"],
+                "test_url": "/application/whoami",
             }
         ),
         required_settings=("base_url", "app_id"),
@@ -170,6 +177,8 @@ PRESETS: dict[str, Preset] = {
                 "revoke_url": "/installation/token",
                 "revoke_method": "DELETE",
                 "revoke_kind": "bearer",
+                # Cheap and readable by any installation token: the "test call" endpoint.
+                "test_url": "/installation/repositories",
             }
         ),
         required_settings=("base_url", "app_id", "installation_id"),
@@ -191,6 +200,7 @@ PRESETS: dict[str, Preset] = {
                 # The answer's ExpiresIn wins over the JWT's own exp (the vendor says so).
                 "expiry_fields": ["ExpiresIn", *DEFAULT_EXPIRY_FIELDS],
                 "lifetime": 86400,
+                "test_url": "/v2/{settings.partition}/whoami",
             }
         ),
         required_settings=("base_url", "partition"),
@@ -217,6 +227,7 @@ PRESETS: dict[str, Preset] = {
                 "scope": "",
                 "token_fields": ["access_token"],
                 "revoke_kind": "rfc7009",
+                "test_url": "/oauth/whoami",
             }
         ),
         required_settings=("base_url", "client_id"),
