@@ -79,7 +79,8 @@ def _failure(
 def _detail(result: TokenResult) -> str:
     if result.expires_at is None:
         return "the answer gave no expiry"
-    return f"expires {iso(result.expires_at)} (from {result.expiry_source})"
+    # Whole seconds: this line is read by people in the history, not parsed.
+    return f"expires {iso(result.expires_at.replace(microsecond=0))} (from {result.expiry_source})"
 
 
 @contextmanager
