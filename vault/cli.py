@@ -564,10 +564,13 @@ def warn_incomplete(cred: Credential) -> None:
 
 def apply_provider_defaults(cred: Credential, args: argparse.Namespace) -> None:
     """Secret dates and the style's auto-refresh default on a new credential."""
+    from vault.core.config import load_config
     from vault.core.providers.engine import preset_of
 
     preset = preset_of(cred.provider)
-    cred.policy.auto = preset.auto_refresh
+    refresh = load_config().auto_refresh  # the same defaults the TUI's add form applies
+    cred.policy.auto = refresh.enabled_for(cred.provider)
+    cred.policy.share = refresh.share
     created = getattr(args, "secret_created", None)
     if created:
         try:

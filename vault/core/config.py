@@ -8,11 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from vault.core.errors import ConfigError
-
-APP_NAME = "tokenvault"
+from vault.core.paths import config_dir
 
 CLIPBOARD_TIMEOUT = 30
 """Seconds before a copied token is wiped from the clipboard (pass uses 45 s; we are stricter)."""
@@ -22,18 +19,10 @@ AUTO_LOCK = 300
 
 DEFAULT_THEME = "tokenvault-dark"
 
-COSTLY_STYLES = frozenset({"secret-exchange"})
-"""Styles whose tokens are long-lived or rate limited: auto-refresh is off for them by default."""
-
 _TOP_KEYS = frozenset({"theme", "keymap", "clipboard", "lock", "auto_refresh"})
 _CLIPBOARD_KEYS = frozenset({"timeout"})
 _LOCK_KEYS = frozenset({"idle_seconds"})
 _REFRESH_KEYS = frozenset({"enabled", "share", "styles"})
-
-
-def config_dir() -> Path:
-    """The folder holding ``config.toml`` and user ``themes/``."""
-    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
 def config_path() -> Path:
@@ -47,16 +36,24 @@ class AutoRefresh:
     """Defaults applied to new credentials' refresh policies."""
 
     enabled: bool = True
-    """Auto-refresh on for new credentials, except for ``COSTLY_STYLES``."""
+    """Auto-refresh on for new credentials whose preset allows it by default."""
     share: float = 0.10
     """Refresh once less than this share of the lifetime remains."""
     styles: dict[str, bool] = field(default_factory=dict)
     """Per-style override of ``enabled``."""
 
     def enabled_for(self, style: str) -> bool:
+        """The user's per-style choice, else ``enabled`` where the preset allows it.
+
+        Presets say which styles are costly or rate limited (secret-exchange tokens are
+        long-lived and the vendor rate-limits generation), so that knowledge lives in one place.
+        """
         if style in self.styles:
             return self.styles[style]
-        return self.enabled and style not in COSTLY_STYLES
+        from vault.core.providers.presets import PRESETS
+
+        preset = PRESETS.get(style)
+        return self.enabled and preset is not None and preset.auto_refresh
 
 
 @dataclass
