@@ -316,3 +316,22 @@ async def test_test_call_works_for_every_demo_credential(
             assert any(f"Test call for {name}:" in m and "HTTP 200" in m for m in notes), notes
         # The demo's broken credential says why, in the provider's words.
         assert any("legacy-oauth" in m and "invalid_client" in m for m in notes), notes
+
+
+async def test_narrow_terminal_with_details_keeps_list_readable(
+    make_app: AppFactory, fixed_store: VaultStore
+) -> None:
+    app = make_app(unlocked=fixed_store, auto_lock=0)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await select(pilot, app, "shiftiq-reports")
+        await pilot.press("enter")
+        await pilot.pause()
+        pane = app.screen.query_one(DetailsPane)
+        assert pane.has_class("-open") and 38 <= pane.size.width <= 45
+        lines = ["".join(s.text for s in table(app).render_line(y)) for y in range(7)]
+        # Whole columns are dropped (style, root secret) instead of cutting any of them.
+        for label in ("name", "status", "token", "left"):
+            assert label in lines[0], lines[0]
+        assert "…" not in "".join(lines), lines
+        assert any("shiftiq-reports" in line and "9d 4h" in line for line in lines), lines

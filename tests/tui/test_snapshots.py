@@ -39,9 +39,10 @@ def test_main_screen_every_state(
 
 
 def test_details_pane(snap_compare: Any, make_app: AppFactory, fixed_store: VaultStore) -> None:
-    """The details pane on the right for shiftiq-reports: token masked as ••••dHVy, decoded JWT
-    claims (sub: demo), root secret created 80 days ago expiring in 10 days, the refresh policy
-    (auto-refresh off) and the client secret masked."""
+    """The details pane on the right (42% of the width) for shiftiq-reports: token masked as
+    ••••dXJl, decoded JWT claims (sub: demo), root secret created 80 days ago expiring in 10 days,
+    the refresh policy (auto-refresh off) and the client secret masked. The list beside it drops
+    its style column but keeps names, status, bars, time left and root secret uncut."""
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await _settle(pilot)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import socket
 import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import jwt
+
 from vault.core import clock
 from vault.core.config import Config
+from vault.core.store import VaultStore
 from vault.sim import Simulator
 from vault.sim import demo as fixtures
 from vault.tui.app import TokenVaultApp
@@ -19,10 +24,46 @@ from vault.tui.widgets.credential_list import CredentialList
 
 FROZEN = datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC)
 SIZE = (132, 34)
+PORTS = range(47100, 47200)
+"""Tried in order for the simulator, so its URL in the details pane is the same on every run."""
+
+
+def _fixed_port() -> int:
+    """The first free port of ``PORTS``: deterministic where it matters (a quiet machine)."""
+    for port in PORTS:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise SystemExit(f"No free loopback port in {PORTS.start}-{PORTS.stop - 1} for the simulator.")
+
+
+def _fake_value(name: str, real: str) -> str:
+    """A fixed stand-in of the same shape: same prefix (``ghs_``) and length, or a JWT."""
+    if real.count(".") == 2:
+        claims = jwt.decode(real, options={"verify_signature": False})
+        if "jti" in claims:
+            claims["jti"] = hashlib.sha256(name.encode()).hexdigest()[:16]
+        return jwt.encode(claims, "screenshot-only-key-0123456789abcdef", algorithm="HS256")
+    prefix, sep, _ = real.partition("_")
+    head = prefix + sep if sep and len(prefix) <= 4 else ""
+    digest = hashlib.sha256(name.encode()).hexdigest().upper() * 4
+    return head + digest[: max(8, len(real) - len(head))]
+
+
+def _pin_tokens(store: VaultStore) -> None:
+    """Replace the simulator's random tokens by fixed fakes: masked tails stay the same."""
+    with store.transaction() as data:
+        for cred in data.credentials.values():
+            if cred.token is not None:
+                cred.token.value = _fake_value(cred.name, cred.token.value)
 
 
 async def _shoot(outdir: Path, vault_dir: Path, sim_url: str) -> list[Path]:
     store = build_demo_vault(vault_dir / "demo.tvault", sim_url)
+    _pin_tokens(store)
     # Defaults, not the user's own config: screenshots must look the same for everyone.
     app = TokenVaultApp(store.path, config=Config(auto_lock=0), kdf=DEMO_KDF, clipboard_tool=None)
     app.initial_store = store
@@ -62,7 +103,10 @@ def main(argv: list[str] | None = None) -> int:
     outdir.mkdir(parents=True, exist_ok=True)
     clock.set_clock(lambda: FROZEN)
     try:
-        with tempfile.TemporaryDirectory(prefix="tokenvault-shots-") as tmp, Simulator() as sim:
+        with (
+            tempfile.TemporaryDirectory(prefix="tokenvault-shots-") as tmp,
+            Simulator(port=_fixed_port()) as sim,
+        ):
             fixtures.seed(sim)
             written = asyncio.run(_shoot(outdir, Path(tmp), sim.url))
     finally:

@@ -46,21 +46,22 @@ def revoke_is_remote(cred: Credential) -> bool:
 class MainScreen(Screen[None]):
     """Credentials at a glance; every action runs in a worker and reports by message."""
 
+    # The footer shows the everyday keys; the rest (show=False) are in help (?) and the palette.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("g", "generate", "Generate", id="generate"),
         Binding("r", "refresh", "Refresh", id="refresh"),
-        Binding("R", "refresh_expiring", "Refresh expiring", id="refresh-expiring"),
+        Binding("R", "refresh_expiring", "Refresh expiring", show=False, id="refresh-expiring"),
         Binding("c", "copy", "Copy", id="copy"),
         Binding("C", "copy_header", "Copy header", id="copy-header"),
         Binding("T", "test_call", "Test call", id="test-call"),
         Binding("x", "revoke", "Revoke", id="revoke"),
         Binding("a", "add", "Add", id="add"),
         Binding("e", "edit", "Edit", id="edit"),
-        Binding("delete", "remove", "Remove", id="remove"),
+        Binding("delete", "remove", "Remove", show=False, id="remove"),
         Binding("slash", "filter", "Filter", id="filter"),
-        Binding("enter", "details", "Details", id="details"),
-        Binding("v", "reveal", "Reveal 10s", id="reveal"),
-        Binding("s", "sort", "Sort", id="sort"),
+        Binding("enter", "details", "Details", show=False, id="details"),
+        Binding("v", "reveal", "Reveal 10s", show=False, id="reveal"),
+        Binding("s", "sort", "Sort", show=False, id="sort"),
         Binding("escape", "escape", "Back", show=False, id="back"),
     ]
 

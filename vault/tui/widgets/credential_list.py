@@ -25,6 +25,7 @@ from textual.strip import Strip
 
 from vault.core.clock import now
 from vault.core.model import Credential, Status
+from vault.core.providers import PRESETS
 from vault.tui.widgets.expiry_bar import (
     bar_segments,
     format_left,
@@ -40,6 +41,9 @@ SORTS = ("expiry", "name", "style", "status")
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 _FAR = 10**12
+
+STYLE_WIDTH = max(len(style) for style in PRESETS) + 1
+"""The style column when there is room for every style name in full."""
 
 
 @dataclass
@@ -259,11 +263,23 @@ class CredentialList(ScrollView, can_focus=True):
             self.refresh()
 
     def _columns(self, width: int) -> tuple[int, int, int, int, int, int]:
-        """Widths of name, style, status, bar, time and secret columns for this width."""
+        """Widths of name, style, status, bar, time and secret columns for this width.
+
+        Narrow lists (a 100-column terminal with the details pane open) drop whole columns,
+        style first, then the root secret (the pane shows both), rather than cutting text.
+        """
         bar = 20 if width >= 110 else 12
-        fixed = 2 + 16 + 10 + bar + 1 + 16 + 18
-        name = min(36, max(12, width - fixed))
-        return name, 16, 10, bar, 16, 18
+        kept = 2 + 10 + bar + 1 + 16
+        name_min = 16
+        style, secret = STYLE_WIDTH, 18
+        if width - kept - secret - style < 20:
+            style = 16
+        if width - kept - secret - style < name_min:
+            style = 0
+        if width - kept - secret - style < name_min:
+            secret = 0
+        name = min(36, max(12, width - kept - style - secret))
+        return name, style, 10, bar, 16, secret
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # Resolving the widget's own style walks the DOM: once per repaint, not once per row.
@@ -306,7 +322,15 @@ class CredentialList(ScrollView, can_focus=True):
     def _row_segments(self, cred: Credential, width: int, style: Style) -> list[Segment]:
         at: datetime = now()
         name_w, style_w, status_w, bar_w, time_w, secret_w = self._columns(width)
-        get = self.get_component_rich_style
+
+        # Colour classes add their foreground only: the full style carries the list's own
+        # background, which hid the cursor row's highlight behind the style and status columns.
+        def get(name: str) -> Style:
+            full = self.get_component_rich_style(name)
+            if name == "credential-list--track":
+                return full
+            return Style(color=full.color, bold=full.bold)
+
         dim = style + get("credential-list--dim")
         status = cred.status(at)
         if cred.name in self.busy:
@@ -340,7 +364,7 @@ class CredentialList(ScrollView, can_focus=True):
             segs.append(Segment(" ", style))
             segs.append(Segment(_pad(format_left(left), time_w), fill))
         secret_left = cred.secret_seconds_left(at)
-        if secret_left is not None:
+        if secret_left is not None and secret_w:
             sshare = secret_share(cred, at)
             slevel = (
                 "bad"
