@@ -9,14 +9,13 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from vault import __version__
 from vault.agent import client as agent_client
 from vault.agent.duration import format_duration, parse_duration
 from vault.core import passphrase as passphrase_sources
 from vault.core.clock import now, parse_utc
-from vault.core.crypto import KdfParams
 from vault.core.errors import (
     CredentialNotFound,
     DuplicateCredential,
@@ -25,15 +24,15 @@ from vault.core.errors import (
     VaultFileError,
     VaultNotFound,
 )
-from vault.core.model import Credential, EventKind, Token
 from vault.core.paths import default_vault_path
-from vault.core.store import VaultStore, restore_backup
-from vault.core.summary import (
-    credential_detail,
-    credential_summary,
-    human_duration,
-    vault_summary,
-)
+
+if TYPE_CHECKING:
+    from vault.core.model import Credential, Token
+    from vault.core.store import VaultStore
+
+# The store, the model and the crypto stack are imported inside the handlers that use them:
+# `tokenvault token` and `status` are called by scripts and shell prompts, and with an agent
+# running they answer without loading any of it (bench/cli.py).
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -94,6 +93,8 @@ def open_store(args: argparse.Namespace, use_agent: bool = True) -> VaultStore:
     ``use_agent=False`` demands the passphrase even while an agent runs (``passwd``: holding
     the key must not be enough to lock the owner out with a passphrase they do not know).
     """
+    from vault.core.store import VaultStore
+
     path = vault_path(args)
     if not os.path.lexists(path):
         # Say so before asking for a passphrase that could not help.
@@ -150,6 +151,9 @@ def print_json(value: Any) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from vault.core.crypto import KdfParams
+    from vault.core.store import VaultStore
+
     path = vault_path(args)
     if path.exists():
         raise UsageError(f"A vault already exists at {path}; it was left untouched.")
@@ -163,6 +167,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    from vault.core.model import Credential, EventKind
+
     secrets = read_secrets(args, args.provider)
     settings = check_provider_settings(args.provider, provider_settings(args), secrets)
     store = open_store(args)
@@ -180,6 +186,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_edit(args: argparse.Namespace) -> int:
+    from vault.core.model import EventKind
+
     settings = parse_assignments(args.set)
     store = open_store(args)
     with store.transaction() as data:
@@ -206,6 +214,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from vault.core.summary import credential_summary, human_duration
+
     store = open_store(args)
     at = now()
     creds = sorted(store.data.credentials.values(), key=lambda c: c.name)
@@ -227,6 +237,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from vault.core.summary import credential_detail
+
     store = open_store(args)
     detail = credential_detail(_get(store.data.credentials, args.name))
     if args.json:
@@ -275,6 +287,8 @@ def cmd_passwd(args: argparse.Namespace) -> int:
 
 
 def cmd_restore_backup(args: argparse.Namespace) -> int:
+    from vault.core.store import restore_backup
+
     path = vault_path(args)
     store = restore_backup(path, get_passphrase(args))
     out(
@@ -332,6 +346,8 @@ def _agent_problem(problem: str) -> None:
 
 
 def cmd_unlock(args: argparse.Namespace) -> int:
+    from vault.core.store import VaultStore
+
     path = vault_path(args)
     timeout = parse_duration(args.timeout)
     running = agent_client.agent_status(path)
@@ -367,6 +383,8 @@ def cmd_lock(args: argparse.Namespace) -> int:
 
 
 def cmd_agent(args: argparse.Namespace) -> int:
+    from vault.core.summary import human_duration
+
     path = vault_path(args)
     status = agent_client.agent_status(path)
     if args.json:
@@ -387,15 +405,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     if not os.path.lexists(path):
         raise VaultNotFound(f"No vault at {path}. Create one with `tokenvault init`.")
     # Never a prompt or a KDF here (a shell prompt runs this), and no touch: a prompt alone
-    # must not keep the vault unlocked.
-    key = agent_client.agent_key(path, touch=False)
-    if key is None:
+    # must not keep the vault unlocked. The agent computes the summary itself, so this
+    # process loads no crypto at all.
+    summary = agent_client.agent_summary(path)
+    if summary is None:
         if args.json:
             print_json({"locked": True})
         else:
             out("locked")
         return 0
-    summary = vault_summary(list(VaultStore.from_key(path, key).data.credentials.values()))
     if args.json:
         print_json({"locked": False, **summary})
         return 0
@@ -581,13 +599,22 @@ def apply_provider_defaults(cred: Credential, args: argparse.Namespace) -> None:
 
 
 def _when(token: Token) -> str:
+    from vault.core.summary import human_duration
+
     left = token.seconds_left()
     return "no known expiry" if left is None else f"expires in {human_duration(left)}"
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    store = open_store(args)
     min_valid = parse_min_valid(args.min_valid)
+    path = vault_path(args)
+    # The common case in scripts: a running agent answers with the stored token while it has
+    # `min_valid` left, and this process never loads the vault or the crypto stack.
+    fast = agent_client.agent_token(path, args.name, int(min_valid.total_seconds()))
+    if fast is not None:
+        out(fast)
+        return 0
+    store = open_store(args)
     held = _get(store.data.credentials, args.name).token
     if held is not None and held.usable(min_valid):
         # The common case in scripts: answer without importing the network stack (~80 ms).

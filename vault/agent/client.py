@@ -134,6 +134,28 @@ def agent_key(
     return key
 
 
+def agent_token(vault: Path, name: str, min_valid: int) -> str | None:
+    """The stored token of ``name`` if it has ``min_valid`` seconds left, straight from the
+    agent (no key, no decryption, no crypto imports in this process); None otherwise.
+
+    None also covers "no agent", "no such credential" and "needs a refresh": the caller then
+    takes the full path, which says precisely what is wrong or talks to the provider.
+    """
+    answer = _call(vault, "token", None, name=name, min_valid=min_valid)
+    token = None if answer is None else answer.get("token")
+    return token if isinstance(token, str) and token else None
+
+
+def agent_summary(vault: Path) -> dict[str, Any] | None:
+    """The vault's secret-free summary (``vault_summary``) from its agent, or None.
+
+    Does not reset the idle timer: a shell prompt calls this every time it draws.
+    """
+    answer = _call(vault, "summary", None)
+    summary = None if answer is None else answer.get("summary")
+    return summary if isinstance(summary, dict) else None
+
+
 def agent_status(vault: Path, on_problem: Problem | None = None) -> dict[str, Any] | None:
     """``{"pid", "vault", "started_at", "idle_timeout", "seconds_left", "locks_at"}`` or None.
 

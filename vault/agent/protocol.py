@@ -20,11 +20,18 @@ VERSION = 1
 MAX_FRAME = 64 * 1024
 """Largest frame either side accepts; a longer announced length is refused before reading."""
 
-OPS = frozenset({"ping", "status", "key", "lock"})
-"""Every request the agent understands: liveness, status (no secret), the data key, lock.
+OPS = frozenset({"ping", "status", "key", "lock", "token", "summary"})
+"""Every request the agent understands: liveness, status (no secret), the data key, lock,
+one credential's current token, and the vault's secret-free summary.
 
 ``key`` takes an optional ``"touch": false`` so a shell prompt's ``tokenvault status`` does
-not keep the vault unlocked forever by itself."""
+not keep the vault unlocked forever by itself. ``token`` (``"name"``, ``"min_valid"`` seconds)
+answers ``{"token": ...}`` only when the stored token has that long left, else ``{"token":
+null}``: the agent never talks to a provider. ``token`` and ``summary`` let the two commands
+scripts and shell prompts call most answer without loading the crypto stack at all."""
+
+MAX_NAME = 256
+"""Longest credential name a ``token`` request may carry."""
 
 KEY_BYTES = 32
 """Length of the vault's data key (FORMAT.md, "Keys")."""

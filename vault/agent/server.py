@@ -22,13 +22,17 @@ from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vault.agent import protocol
 from vault.agent.location import canonical, lock_path, private_runtime_dir, socket_path
 from vault.agent.protocol import DEFAULT_IDLE_TIMEOUT, KEY_BYTES
 from vault.core.clock import iso
 from vault.core.errors import VaultError
+
+if TYPE_CHECKING:
+    from vault.core.model import VaultData
+    from vault.core.store import VaultStore
 
 CONNECTION_TIMEOUT = 2.0
 """A client that does not finish its request in this long is dropped."""
@@ -90,6 +94,8 @@ class Agent:
         self._lock_fd: int | None = None
         self._listener: socket.socket | None = None
         self._bound_inode: int | None = None
+        self._store: VaultStore | None = None
+        self._store_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"Agent(vault={str(self.vault)!r}, idle_timeout={self.idle_timeout})"
@@ -175,6 +181,9 @@ class Agent:
                     os.unlink(self.socket_path)
         for i in range(len(self._key)):
             self._key[i] = 0
+        if self._store is not None:
+            self._store.close()  # drops its copy of the key and the decrypted data
+            self._store = None
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
@@ -214,25 +223,66 @@ class Agent:
                 except protocol.ProtocolError as exc:
                     protocol.send(conn, protocol.error(exc.message))
                     return
-                protocol.send(conn, self._answer(op, touch=message.get("touch") is not False))
+                protocol.send(conn, self._answer(op, message))
         except OSError:
             pass  # the client went away or stalled; nothing to clean up
         finally:
             self._slots.release()
 
-    def _answer(self, op: str, touch: bool = True) -> dict[str, Any]:
-        if op == "key":
+    def _answer(self, op: str, message: dict[str, Any]) -> dict[str, Any]:
+        if op in {"key", "token", "summary"}:
             if self._stop.is_set() or self.seconds_left() <= 0:
                 return protocol.error("The agent is locking.")
-            if touch:
+            # A shell prompt's summary must not keep the vault unlocked by itself.
+            if op != "summary" and message.get("touch") is not False:
                 self._last_used = time.monotonic()
+        if op == "key":
             return protocol.reply(key=base64.b64encode(bytes(self._key)).decode("ascii"))
+        if op == "token":
+            return self._token(message)
+        if op == "summary":
+            return self._summary()
         if op == "lock":
             self._stop.set()
             return protocol.reply(locked=True)
         if op == "status":
             return protocol.reply(**self.status())
         return protocol.reply(pong=True)
+
+    def _read(self) -> VaultData:
+        """The vault's current content; re-decrypted only when the file changed."""
+        from vault.core.store import VaultStore
+
+        if self._store is None:
+            self._store = VaultStore.from_key(self.vault, bytes(self._key))
+            return self._store.data
+        return self._store.reload()
+
+    def _token(self, message: dict[str, Any]) -> dict[str, Any]:
+        name, min_valid = message.get("name"), message.get("min_valid")
+        if not isinstance(name, str) or not 0 < len(name) <= protocol.MAX_NAME:
+            return protocol.error("A token request needs a credential name.")
+        if not isinstance(min_valid, int) or isinstance(min_valid, bool) or min_valid < 0:
+            return protocol.error("A token request needs min_valid in whole seconds.")
+        try:
+            with self._store_lock:
+                cred = self._read().credentials.get(name)
+        except VaultError as exc:
+            return protocol.error(str(exc))
+        token = None if cred is None else cred.token
+        if token is None or not token.usable(timedelta(seconds=min_valid)):
+            return protocol.reply(token=None)  # the caller refreshes through the full path
+        return protocol.reply(token=token.value)
+
+    def _summary(self) -> dict[str, Any]:
+        from vault.core.summary import vault_summary
+
+        try:
+            with self._store_lock:
+                creds = list(self._read().credentials.values())
+        except VaultError as exc:
+            return protocol.error(str(exc))
+        return protocol.reply(summary=vault_summary(creds))
 
     def status(self) -> dict[str, Any]:
         """What ``agent status`` shows: nothing secret."""
