@@ -491,7 +491,7 @@ def add_agent_commands(command: Callable[[str, Handler, str], argparse.ArgumentP
     )
     command("lock", cmd_lock, "End the agent: the vault needs the passphrase again.")
     p = command("agent", cmd_agent, "Say whether the agent runs and when it locks (exit 1: not).")
-    p.add_argument("action", choices=["status"])
+    p.add_argument("action", choices=["status"], help="status (the only action)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p = command("status", cmd_status, "Counts of valid, expiring, expired tokens, or 'locked'.")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -541,7 +541,12 @@ def parse_min_valid(text: str) -> timedelta:
 def add_provider_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("provider settings (see docs/providers.md)")
     for key, flag in PROVIDER_FLAGS.items():
-        group.add_argument(flag, dest=f"setting_{key}", metavar=key.split("_")[-1].upper())
+        group.add_argument(
+            flag,
+            dest=f"setting_{key}",
+            metavar=key.split("_")[-1].upper(),
+            help=f"the {key} setting (as --set {key}=VALUE)",
+        )
     group.add_argument(
         "--secret-created",
         metavar="DATE",
@@ -780,23 +785,25 @@ def cmd_sim(args: argparse.Namespace) -> int:
 def add_token_commands(command: Callable[[str, Handler, str], argparse.ArgumentParser]) -> None:
     """Register token, refresh, revoke, request, exec and sim."""
     p = command("token", cmd_token, "Print a valid token (generating one when needed).")
-    p.add_argument("name")
+    p.add_argument("name", help="credential name")
     p.add_argument(
         "--min-valid", default="60s", metavar="DURATION", help="least time left (default 60s)"
     )
 
     p = command("refresh", cmd_refresh, "Generate new tokens now (exit 1 if any failed).")
-    p.add_argument("names", nargs="*", metavar="NAME")
+    p.add_argument("names", nargs="*", metavar="NAME", help="credentials to refresh")
     p.add_argument("--all", action="store_true", help="every credential in the vault")
-    p.add_argument("--concurrency", type=int, default=8, metavar="N", help="requests in flight")
+    p.add_argument(
+        "--concurrency", type=int, default=8, metavar="N", help="requests in flight (default 8)"
+    )
 
     p = command("revoke", cmd_revoke, "Revoke the token at the provider, or forget it locally.")
-    p.add_argument("name")
+    p.add_argument("name", help="credential name")
 
     p = command("request", cmd_request, "Call an API with the credential's token; prints the body.")
-    p.add_argument("name")
-    p.add_argument("method")
-    p.add_argument("url")
+    p.add_argument("name", help="credential name")
+    p.add_argument("method", help="HTTP method, e.g. GET or POST")
+    p.add_argument("url", help="the full URL to call")
     p.add_argument("-H", "--header", action="append", metavar="'K: V'", help="a request header")
     body = p.add_mutually_exclusive_group()
     body.add_argument("--data", metavar="D", help="request body (@FILE reads a file, @- stdin)")
@@ -861,6 +868,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         prog="tokenvault",
         description="A passphrase-encrypted vault for API credentials with live token expiry. "
         "Run with no command to open the terminal UI.",
+        epilog="Exit codes: 0 success, 1 failed, 2 usage error, 3 wrong passphrase, 4 vault "
+        "file damaged or unsupported. Guide: docs/guide.md; threat model: SECURITY.md.",
     )
     parser.add_argument("--version", action="version", version=f"tokenvault {__version__}")
     parser.add_argument(
@@ -885,38 +894,55 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         return p
 
     p = command("init", cmd_init, "Create a new empty vault (asks for the passphrase twice).")
-    p.add_argument("--kdf-memory", type=int, default=64, metavar="MIB", help="Argon2id memory")
-    p.add_argument("--kdf-time", type=int, default=3, metavar="N", help="Argon2id passes")
-    p.add_argument("--kdf-lanes", type=int, default=4, metavar="N", help="Argon2id lanes")
+    p.add_argument(
+        "--kdf-memory", type=int, default=64, metavar="MIB", help="Argon2id MiB (default 64)"
+    )
+    p.add_argument(
+        "--kdf-time", type=int, default=3, metavar="N", help="Argon2id passes (default 3)"
+    )
+    p.add_argument(
+        "--kdf-lanes", type=int, default=4, metavar="N", help="Argon2id lanes (default 4)"
+    )
 
     p = command("add", cmd_add, "Add a credential.")
-    p.add_argument("name")
-    p.add_argument("--provider", required=True, metavar="STYLE", help="provider style (preset)")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="a provider setting")
+    p.add_argument("name", help="credential name")
+    p.add_argument(
+        "--provider",
+        required=True,
+        metavar="STYLE",
+        help="app-token, jwt-assertion, github-app, secret-exchange or oauth2-client-credentials",
+    )
+    p.add_argument(
+        "--set", action="append", metavar="KEY=VALUE", help="a provider setting (repeatable)"
+    )
     add_secret_flags(p)
     add_provider_flags(p)
 
     p = command("edit", cmd_edit, "Change a credential's settings, secrets or name.")
-    p.add_argument("name")
+    p.add_argument("name", help="credential name")
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="set a provider setting")
     p.add_argument("--unset", action="append", metavar="KEY", help="remove a provider setting")
     p.add_argument("--rename", metavar="NEW", help="give the credential a new name")
-    p.add_argument("--auto-refresh", choices=["on", "off"], help="refresh before expiry")
+    p.add_argument(
+        "--auto-refresh", choices=["on", "off"], help="auto-refresh in the TUI before expiry"
+    )
     add_secret_flags(p)
 
     p = command("list", cmd_list, "List credentials with their status and time left.")
     p.add_argument("--json", action="store_true", help="print a JSON array")
 
     p = command("show", cmd_show, "Show one credential (secrets and token masked).")
-    p.add_argument("name")
+    p.add_argument("name", help="credential name")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = command("remove", cmd_remove, "Remove a credential and its secrets.")
-    p.add_argument("name")
+    p.add_argument("name", help="credential name")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
     p = command("passwd", cmd_passwd, "Change the vault passphrase.")
-    p.add_argument("--new-passphrase-file", metavar="FILE", help="read the new passphrase")
+    p.add_argument(
+        "--new-passphrase-file", metavar="FILE", help="read the new passphrase from FILE"
+    )
 
     command("restore-backup", cmd_restore_backup, "Put the previous vault version back.")
     command("demo", cmd_demo, "Open the UI on a throwaway demo vault and a local simulator.")
