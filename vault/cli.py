@@ -539,7 +539,7 @@ def parse_min_valid(text: str) -> timedelta:
 
 
 def add_provider_flags(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("provider settings (see docs/providers.md)")
+    group = parser.add_argument_group("provider settings (see docs/guide.md, Settings)")
     for key, flag in PROVIDER_FLAGS.items():
         group.add_argument(
             flag,
