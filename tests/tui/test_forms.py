@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Select, Static, TextArea
 
-from tests.tui.conftest import wait_for
+from tests.tui.conftest import PASSPHRASE, wait_for
 from vault.core.model import Status
 from vault.core.store import VaultStore
 from vault.sim import Simulator
@@ -182,3 +182,46 @@ async def test_pem_from_file_and_edit(
         assert cred.settings["org_id"] == "other-org"
         assert cred.settings["timeout"] == 7.5  # not on the form: kept
         assert "PRIVATE KEY" in cred.secrets["private_key"]
+
+
+async def test_advanced_settings_are_stored_and_validated(
+    make_app: AppFactory, store: VaultStore, sim: Simulator
+) -> None:
+    app = make_app(unlocked=store)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        form = await open_form(pilot, app, "oauth2-client-credentials")
+        # Every preset setting has a field, the preset's default as its placeholder.
+        token_url = form.query_one("#adv-token-url", Input)
+        assert token_url.value == "" and token_url.placeholder == "/oauth/token"
+        for key in ("org-id-placement", "lifetime", "revoke-url", "test-url", "token-fields"):
+            assert form.query(f"#adv-{key}"), key
+        values = style_values("oauth2-client-credentials", sim.url)
+        fill(form, "tuned", values | {"adv-token-method": "PATCH"})
+        await pilot.press("ctrl+s")
+        error = form.query_one("#form-error", Static)
+        await wait_for(pilot, lambda: "'token_method' must be one of" in str(error.render()))
+        fill(
+            form,
+            "tuned",
+            {
+                "adv-token-method": "",
+                "adv-revoke-url": "/oauth/revoke",
+                "adv-timeout": "3.5",
+                "adv-token-fields": "access_token, token",
+            },
+        )
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert app.store is not None
+        stored = VaultStore.unlock(store.path, PASSPHRASE).data.credentials["tuned"].settings
+        assert stored["revoke_url"] == "/oauth/revoke"
+        assert stored["timeout"] == 3.5
+        assert stored["token_fields"] == ["access_token", "token"]
+        assert "token_method" not in stored  # left empty: the preset default applies
+        # The non-default revoke URL is used: revoke is now remote.
+        await pilot.press("g")
+        await wait_for(pilot, lambda: app.store.data.credentials["tuned"].token is not None)  # type: ignore[union-attr]
+        await pilot.press("x", "y")
+        await wait_for(pilot, lambda: app.store.data.credentials["tuned"].token is None)  # type: ignore[union-attr]
+        assert sim.counters["oauth2.revoke"] == 1

@@ -56,7 +56,8 @@ def test_details_pane(snap_compare: Any, make_app: AppFactory, fixed_store: Vaul
 
 def test_add_form(snap_compare: Any, make_app: AppFactory, fixed_store: VaultStore) -> None:
     """The add form over the list for the app-token style: style picker, name, base_url
-    (prefilled with nothing), app_id, a masked app_secret field, the auto-refresh switch on."""
+    (prefilled with nothing), app_id, a masked app_secret field, the auto-refresh switch on, and a
+    collapsed "Advanced settings" section below it."""
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await _settle(pilot)

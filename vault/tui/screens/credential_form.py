@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -13,12 +14,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select, Static, Switch, TextArea
+from textual.widgets import Button, Collapsible, Input, Label, Select, Static, Switch, TextArea
 
 from vault.core.clock import now
 from vault.core.errors import CredentialNotFound, DuplicateCredential, UsageError, VaultError
 from vault.core.model import Credential, EventKind, RefreshPolicy
 from vault.core.providers import PRESETS, validate_settings
+from vault.core.providers.engine import SETTING_KINDS
 
 if TYPE_CHECKING:
     from vault.tui.app import TokenVaultApp
@@ -39,8 +41,33 @@ HINTS: dict[str, str] = {
 }
 
 
+ENGINE_WIDE = ("org_id", "lifetime", "allow_insecure_http")
+"""Settings without a common default that every style's engine still reads."""
+
+
 def _field_id(kind: str, key: str) -> str:
     return f"{kind}-{key.replace('_', '-')}"
+
+
+def advanced_settings(style: str) -> list[str]:
+    """Every setting of ``style`` the main fields do not ask for, for the advanced section."""
+    preset = PRESETS[style]
+    shown = {*preset.required_settings, *OPTIONAL_SETTINGS.get(style, ())}
+    keys = [*preset.settings(), *ENGINE_WIDE]
+    return [k for k in dict.fromkeys(keys) if k in SETTING_KINDS and k not in shown]
+
+
+def setting_text(value: Any) -> str:
+    """A setting as the text its field shows (lists comma-separated, mappings as JSON)."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value) if value else ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 class CredentialFormScreen(ModalScreen[str | None]):
@@ -65,6 +92,8 @@ class CredentialFormScreen(ModalScreen[str | None]):
         super().__init__()
         self.original = cred
         self.style = cred.provider if cred else next(iter(PRESETS))
+        self._initial: dict[str, str] = {}
+        """Advanced fields as first shown: only the ones the user changed are written back."""
 
     @property
     def tv(self) -> TokenVaultApp:
@@ -144,7 +173,28 @@ class CredentialFormScreen(ModalScreen[str | None]):
         )
         out.append(Label("Auto-refresh when under 10% of the lifetime is left"))
         out.append(Switch(value=auto, id="auto"))
+        out.append(self._advanced_fields(style, settings))
         return out
+
+    def _advanced_fields(self, style: str, settings: dict[str, Any]) -> Collapsible:
+        """One field per other setting; empty means the preset default, shown as placeholder."""
+        defaults = PRESETS[style].settings()
+        children: list[Widget] = [
+            Static(
+                "Empty fields use the preset's default (shown greyed). Lists: comma-separated; "
+                'headers, body and query: JSON objects, e.g. {"X-Key": "{token}"}.',
+                classes="form-hint",
+            )
+        ]
+        self._initial = {}
+        for key in advanced_settings(style):
+            field_id = _field_id("adv", key)
+            value = setting_text(settings.get(key))
+            self._initial[field_id] = value
+            default = setting_text(defaults.get(key))
+            children.append(Label(key))
+            children.append(Input(value, placeholder=default or "(not set)", id=field_id))
+        return Collapsible(*children, title="Advanced settings", collapsed=True, id="advanced")
 
     @on(Select.Changed, "#style")
     async def _style_changed(self, event: Select.Changed) -> None:
@@ -201,6 +251,16 @@ class CredentialFormScreen(ModalScreen[str | None]):
         settings: dict[str, Any] = dict(base.settings) if base else {}
         for key in [*preset.required_settings, *OPTIONAL_SETTINGS.get(style, ())]:
             raw = str(values.get(_field_id("set", key), "")).strip()
+            if raw:
+                settings[key] = raw
+            else:
+                settings.pop(key, None)
+        initial = dict(self._initial)
+        for key in advanced_settings(style):
+            field_id = _field_id("adv", key)
+            raw = str(values.get(field_id, "")).strip()
+            if raw == initial.get(field_id, ""):
+                continue  # untouched: keep what the latest file holds
             if raw:
                 settings[key] = raw
             else:
