@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
+from textual.widgets import Input
 
 from tests.tui.conftest import wait_for
 from vault.core import tokens
@@ -18,6 +19,7 @@ from vault.core.config import config_dir, load_config
 from vault.core.store import VaultStore
 from vault.sim import Simulator
 from vault.tui.app import TokenVaultApp
+from vault.tui.screens.credential_form import CredentialFormScreen
 from vault.tui.screens.help import HelpScreen
 from vault.tui.screens.main import MainScreen
 from vault.tui.widgets.credential_list import CredentialList
@@ -174,3 +176,38 @@ async def test_copy_to_real_clipboard_then_cleared(
         await wait_for(pilot, lambda: clipboard.read_text() == value, timeout=8)
         assert app.last_escape is None  # the native tool did it, not OSC 52
         await wait_for(pilot, lambda: clipboard.read_text() == "", timeout=8)
+
+
+async def test_help_and_form_bindings_are_remappable(
+    make_app: AppFactory, demo_store: VaultStore, sim: Simulator
+) -> None:
+    keymap = {"help-close": "f4", "form-cancel": "f3", "form-save": "f2"}
+    app = make_app(unlocked=demo_store, keymap=keymap)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert not any("keymap." in str(n.message) for n in app._notifications)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")  # remapped away: the help stays
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("f4")
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, CredentialFormScreen))
+        await pilot.press("escape")
+        assert isinstance(app.screen, CredentialFormScreen)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, CredentialFormScreen))
+        form = app.screen
+        form.query_one("#name", Input).value = "remapped"
+        form.query_one("#set-base-url", Input).value = sim.url
+        form.query_one("#set-app-id", Input).value = "app-1"
+        form.query_one("#sec-app-secret", Input).value = "s3cret-value"
+        await pilot.press("ctrl+s")  # the default key no longer saves
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, CredentialFormScreen)
+        await pilot.press("f2")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert "remapped" in app.store.data.credentials  # type: ignore[union-attr]

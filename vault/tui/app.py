@@ -293,11 +293,25 @@ class TokenVaultApp(App[int]):
 
 
 def _binding_owners() -> list[Any]:
+    """Every class whose bindings carry ids: the keymap, the help screen and the README use it.
+
+    Textual applies ``App.set_keymap`` to whichever screen's binding chain handles a key (modal
+    screens included), so a class missing here would only lose its ids' remapping.
+    """
     from vault.tui.screens.confirm import ConfirmScreen
+    from vault.tui.screens.credential_form import CredentialFormScreen
+    from vault.tui.screens.help import HelpScreen
     from vault.tui.screens.main import MainScreen
     from vault.tui.widgets.credential_list import CredentialList
 
-    return [TokenVaultApp, MainScreen, ConfirmScreen, CredentialList]
+    return [
+        TokenVaultApp,
+        MainScreen,
+        ConfirmScreen,
+        CredentialFormScreen,
+        HelpScreen,
+        CredentialList,
+    ]
 
 
 def run_tui(vault_path: Path) -> int:
