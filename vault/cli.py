@@ -161,7 +161,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         memory_kib=args.kdf_memory * 1024, time_cost=args.kdf_time, parallelism=args.kdf_lanes
     )
     kdf.check()
-    VaultStore.create(path, get_passphrase(args, confirm=True), kdf)
+    VaultStore.create(path, passphrase_sources.check_new(get_passphrase(args, confirm=True)), kdf)
     out(f"Created an empty vault at {path}.")
     return 0
 
@@ -197,6 +197,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
         for key in args.unset or []:
             cred.settings.pop(key, None)
         cred.secrets.update(secrets)
+        # A rotated client secret starts its own clock (ShiftIQ: 90 days) unless a date is given.
+        stamp_secret(cred, args, replaced=PRIMARY_SECRET.get(cred.provider, "") in secrets)
         # Same checks as `add`; raising here leaves the stored credential as it was.
         cred.settings = check_provider_settings(cred.provider, cred.settings, cred.secrets)
         if args.auto_refresh is not None:
@@ -281,8 +283,13 @@ def cmd_passwd(args: argparse.Namespace) -> int:
         new = passphrase_sources.read_secret_file(Path(args.new_passphrase_file), "passphrase")
     else:
         new = ask_passphrase("New passphrase: ", confirm=True)
-    store.change_passphrase(new)
-    out("Passphrase changed; the data key was re-wrapped.")
+    store.change_passphrase(passphrase_sources.check_new(new), rotate_key=args.rotate_key)
+    if args.rotate_key:
+        # Its key no longer opens the vault: end it rather than leave it failing.
+        agent_client.stop_agent(store.path)
+        out("Passphrase changed and a new data key encrypts the vault; the backup was replaced.")
+    else:
+        out("Passphrase changed (the data key was re-wrapped); the backup was replaced.")
     return 0
 
 
@@ -594,13 +601,31 @@ def apply_provider_defaults(cred: Credential, args: argparse.Namespace) -> None:
     refresh = load_config().auto_refresh  # the same defaults the TUI's add form applies
     cred.policy.auto = refresh.enabled_for(cred.provider)
     cred.policy.share = refresh.share
-    created = getattr(args, "secret_created", None)
-    if created:
+    stamp_secret(cred, args, replaced=True)
+    if preset.secret_lifetime is not None and not getattr(args, "secret_created", None):
+        err(
+            f"note: the secret of {cred.name!r} is taken as created today; if it is older, "
+            f"set its date with `tokenvault edit {cred.name} --secret-created YYYY-MM-DD` so "
+            "the expiry warning comes in time."
+        )
+
+
+def stamp_secret(cred: Credential, args: argparse.Namespace, *, replaced: bool) -> None:
+    """Apply `--secret-created` and the style's secret lifetime (see Preset.secret_dates)."""
+    from vault.core.providers.engine import preset_of
+
+    raw = getattr(args, "secret_created", None)
+    given = None
+    if raw:
         try:
-            cred.secret_created_at = parse_utc(created)
+            given = parse_utc(raw)
         except ValueError:
-            raise UsageError(f"--secret-created {created!r} is not an ISO date.") from None
-        cred.secret_expires_at = preset.secret_expiry(cred.secret_created_at)
+            raise UsageError(f"--secret-created {raw!r} is not an ISO date.") from None
+        if given > now():
+            raise UsageError("--secret-created is in the future.")
+    cred.secret_created_at, cred.secret_expires_at = preset_of(cred.provider).secret_dates(
+        cred.secret_created_at, given=given, replaced=replaced
+    )
 
 
 def _when(token: Token) -> str:
@@ -926,6 +951,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p.add_argument(
         "--auto-refresh", choices=["on", "off"], help="auto-refresh in the TUI before expiry"
     )
+    p.add_argument(
+        "--secret-created",
+        metavar="DATE",
+        help="when the client secret was created (ISO date); a secret replaced without this "
+        "date counts as created today",
+    )
     add_secret_flags(p)
 
     p = command("list", cmd_list, "List credentials with their status and time left.")
@@ -942,6 +973,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p = command("passwd", cmd_passwd, "Change the vault passphrase.")
     p.add_argument(
         "--new-passphrase-file", metavar="FILE", help="read the new passphrase from FILE"
+    )
+    p.add_argument(
+        "--rotate-key",
+        action="store_true",
+        help="also draw a new data key and re-encrypt, so old copies of the file plus the old "
+        "passphrase cannot read future versions (ends a running agent)",
     )
 
     command("restore-backup", cmd_restore_backup, "Put the previous vault version back.")

@@ -147,3 +147,60 @@ def test_edit_refuses_a_bad_value_and_keeps_the_credential(
     assert bad.returncode == 2, bad.stderr
     detail = json.loads(initialised("show", "happay", "--json", ok=True).stdout)
     assert detail["settings"]["base_url"] == "http://127.0.0.1:9"
+
+
+def test_short_new_passphrases_are_refused(tv: Run, tmp_path: Path) -> None:
+    short = tv("init", env={"TOKENVAULT_PASSPHRASE": "short"})
+    assert short.returncode == 2 and "at least 8 characters" in short.stderr
+    assert not (tmp_path / "cli" / "vault.tvault").exists()
+
+
+def test_passwd_rotate_key(initialised: Run, tmp_path: Path) -> None:
+    add_app_token(initialised, tmp_path)
+    new = tmp_path / "new-pw"
+    new.write_text("x\n")
+    refused = initialised("passwd", "--new-passphrase-file", str(new))
+    assert refused.returncode == 2 and "at least 8 characters" in refused.stderr
+    new.write_text("rotated passphrase\n")
+    done = initialised("passwd", "--rotate-key", "--new-passphrase-file", str(new), ok=True)
+    assert "new data key" in done.stdout
+    env = {"TOKENVAULT_PASSPHRASE": "rotated passphrase"}
+    assert [r["name"] for r in json.loads(initialised("list", "--json", env=env).stdout)] == [
+        "happay"
+    ]
+
+
+def test_secret_exchange_secret_clock_follows_rotation(initialised: Run, tmp_path: Path) -> None:
+    secret = tmp_path / "client.secret"
+    secret.write_text("old-client-secret-0001\n")
+    added = initialised(
+        "add",
+        "shiftiq",
+        "--provider",
+        "secret-exchange",
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--partition",
+        "acme",
+        "--secret-file",
+        str(secret),
+        "--secret-created",
+        "2026-01-01",
+        ok=True,
+    )
+    assert "taken as created today" not in added.stderr
+    shown = json.loads(initialised("show", "shiftiq", "--json", ok=True).stdout)
+    assert shown["secret_created_at"].startswith("2026-01-01")
+    assert shown["secret_expires_at"].startswith("2026-04-01")  # 90 days later
+    # A settings-only edit keeps the secret's clock.
+    initialised("edit", "shiftiq", "--set", "lifetime=3600", ok=True)
+    shown = json.loads(initialised("show", "shiftiq", "--json", ok=True).stdout)
+    assert shown["secret_created_at"].startswith("2026-01-01")
+    # Rotating the secret restarts it, unless a date is given.
+    secret.write_text("new-client-secret-0002\n")
+    initialised("edit", "shiftiq", "--secret-file", str(secret), ok=True)
+    shown = json.loads(initialised("show", "shiftiq", "--json", ok=True).stdout)
+    assert not shown["secret_created_at"].startswith("2026-01-01")
+    assert shown["secret_seconds_left"] > 89 * 86400
+    future = initialised("edit", "shiftiq", "--secret-created", "2999-01-01")
+    assert future.returncode == 2 and "future" in future.stderr

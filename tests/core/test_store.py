@@ -81,6 +81,31 @@ def test_passphrase_change_rewraps_the_same_data_key(store: VaultStore, vault_pa
     assert "a" in reopened.data.credentials
 
 
+def test_passphrase_change_leaves_no_file_the_old_passphrase_opens(
+    store: VaultStore, vault_path: Path
+) -> None:
+    with store.transaction() as data:
+        data.credentials["a"] = make_credential("a")
+    store.change_passphrase("new passphrase")
+    for path in (vault_path, backup_path(vault_path)):
+        with pytest.raises(WrongPassphrase):
+            VaultStore.unlock(path, PASSPHRASE)
+        assert "a" in VaultStore.unlock(path, "new passphrase").data.credentials
+
+
+def test_rotate_key_re_encrypts_under_a_new_data_key(store: VaultStore, vault_path: Path) -> None:
+    with store.transaction() as data:
+        data.credentials["a"] = make_credential("a")
+    old_key = store.data_key
+    store.change_passphrase("new passphrase", rotate_key=True)
+    assert store.data_key != old_key
+    # Someone holding the old data key (an old copy plus the old passphrase) reads nothing new.
+    with pytest.raises(VaultCorrupted):
+        VaultStore.from_key(vault_path, old_key)
+    reopened = VaultStore.unlock(vault_path, "new passphrase")
+    assert reopened.data_key == store.data_key and "a" in reopened.data.credentials
+
+
 def test_backup_holds_previous_version_and_restores(store: VaultStore, vault_path: Path) -> None:
     with store.transaction() as data:
         data.credentials["keep"] = make_credential("keep")

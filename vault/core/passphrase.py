@@ -7,6 +7,10 @@ from pathlib import Path
 
 from vault.core.errors import UsageError
 
+MIN_LENGTH = 8
+"""Shortest new passphrase `init`, `passwd` and the TUI accept (Argon2 slows guessing; it
+cannot rescue a four-letter passphrase)."""
+
 FILE_ENV = "TOKENVAULT_PASSPHRASE_FILE"
 VALUE_ENV = "TOKENVAULT_PASSPHRASE"
 MAX_FILE_BYTES = 64 * 1024
@@ -44,3 +48,31 @@ def read_secret_file(path: Path, what: str) -> str:
     if not text:
         raise UsageError(f"The {what} file {path} is empty.")
     return text
+
+
+def strength(passphrase: str) -> tuple[str, str]:
+    """A rough hint ("weak", "fair", "strong") and a sentence; length matters most."""
+    classes = sum(
+        any(test(ch) for ch in passphrase)
+        for test in (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum())
+    )
+    words = len(passphrase.split())
+    score = len(passphrase) + 4 * classes + 6 * max(0, words - 1)
+    if len(passphrase) < MIN_LENGTH:
+        return "weak", f"Too short: use at least {MIN_LENGTH} characters (a few words is best)."
+    if score < 24:
+        return "weak", "Weak: longer is stronger; try four unrelated words."
+    if score < 36:
+        return "fair", "Fair: a few more characters or another word would help."
+    return "strong", "Strong."
+
+
+def check_new(passphrase: str) -> str:
+    """Refuse a new passphrase shorter than ``MIN_LENGTH``; the one rule every front end shares.
+
+    Raises:
+        UsageError: with the sentence to show.
+    """
+    if len(passphrase) < MIN_LENGTH:
+        raise UsageError(f"The passphrase must have at least {MIN_LENGTH} characters.")
+    return passphrase

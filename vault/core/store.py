@@ -270,14 +270,32 @@ class VaultStore:
         self._seen = blob[: format.HEADER_SIZE]
         self.data = data
 
-    def change_passphrase(self, new_passphrase: str, kdf: KdfParams | None = None) -> None:
-        """Re-wrap the same data key under a new salt and passphrase (and optionally cost)."""
+    def change_passphrase(
+        self, new_passphrase: str, kdf: KdfParams | None = None, *, rotate_key: bool = False
+    ) -> None:
+        """Re-wrap the data key under a new salt and passphrase (and optionally cost).
+
+        The backup is replaced by the re-wrapped file: a passphrase is usually changed because
+        the old one may be known, so no file this tool keeps may still open with it.
+        ``rotate_key`` also draws a new data key and re-encrypts the payload, so a copy of an
+        old file taken elsewhere plus the old passphrase no longer decrypts future versions
+        (an agent holding the old key stops working and must be unlocked again).
+        """
         kdf = kdf or self._header.kdf
         kdf.check()
         with file_lock(self.path):
             data = self.reload()
+            if rotate_key:
+                self._data_key = crypto.random_bytes(crypto.KEY_BYTES)
             self._header = _new_wrap(new_passphrase, self.data_key, kdf)
-            self._save_locked(data)
+            self._save_locked(data, keep_backup=False)
+            try:
+                _link_backup(self.path)
+            except OSError as exc:
+                raise SaveFailed(
+                    f"The passphrase was changed, but the backup could not be replaced "
+                    f"({exc.strerror or exc}); delete {backup_path(self.path)} by hand."
+                ) from exc
 
     def close(self) -> None:
         """Drop the keys and decrypted data (Python cannot promise the memory is wiped)."""

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
+from vault.core.clock import now
+
 DEFAULT_EXPIRY_FIELDS = (
     "expires_in",
     "expiresIn",
@@ -98,6 +100,36 @@ class Preset:
         if created_at is None or self.secret_lifetime is None:
             return None
         return created_at + self.secret_lifetime
+
+    def secret_dates(
+        self,
+        created_at: datetime | None,
+        *,
+        given: datetime | None = None,
+        replaced: bool = False,
+        at: datetime | None = None,
+    ) -> tuple[datetime | None, datetime | None]:
+        """The root secret's (created, expires) after an add or edit; the one rule for both.
+
+        An explicit ``given`` date wins; a new or replaced secret with no date was created
+        now (``at``); otherwise the stored date stands. Styles whose secrets never expire
+        keep no dates at all.
+
+        Args:
+            created_at: the stored creation date (None for a new credential).
+            given: a date the user typed.
+            replaced: the secret itself is new (an add, or a rotated secret on edit).
+            at: "now", for tests.
+        """
+        if self.secret_lifetime is None:
+            return None, None
+        if given is not None:
+            created: datetime | None = given
+        elif replaced or created_at is None:
+            created = at or now()
+        else:
+            created = created_at
+        return created, self.secret_expiry(created)
 
 
 def _copy(value: Any) -> Any:

@@ -11,27 +11,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, LoadingIndicator, Static
 
-from vault.core.errors import VaultError
+from vault.core.errors import UsageError, VaultError
+from vault.core.passphrase import check_new, strength
 from vault.core.store import VaultStore
-
-MIN_LENGTH = 8
-
-
-def strength(passphrase: str) -> tuple[str, str]:
-    """A rough hint ("weak", "fair", "strong") and a sentence; length matters most."""
-    classes = sum(
-        any(test(ch) for ch in passphrase)
-        for test in (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum())
-    )
-    words = len(passphrase.split())
-    score = len(passphrase) + 4 * classes + 6 * max(0, words - 1)
-    if len(passphrase) < MIN_LENGTH:
-        return "weak", f"Too short: use at least {MIN_LENGTH} characters (a few words is best)."
-    if score < 24:
-        return "weak", "Weak: longer is stronger; try four unrelated words."
-    if score < 36:
-        return "fair", "Fair: a few more characters or another word would help."
-    return "strong", "Strong."
 
 
 class CreateVaultScreen(Screen[None]):
@@ -83,8 +65,10 @@ class CreateVaultScreen(Screen[None]):
         first = self.query_one("#passphrase", Input).value
         again = self.query_one("#again", Input).value
         error = self.query_one("#gate-error", Static)
-        if len(first) < MIN_LENGTH:
-            error.update(f"The passphrase must have at least {MIN_LENGTH} characters.")
+        try:
+            check_new(first)
+        except UsageError as exc:
+            error.update(str(exc))
             return
         if first != again:
             error.update("The two passphrases differ; type the same one twice.")
