@@ -176,6 +176,11 @@ async def test_copy_to_real_clipboard_then_cleared(
         await wait_for(pilot, lambda: clipboard.read_text() == value, timeout=8)
         assert app.last_escape is None  # the native tool did it, not OSC 52
         await wait_for(pilot, lambda: clipboard.read_text() == "", timeout=8)
+        # Copy again and quit at once: the token must not outlive the app on the clipboard.
+        await pilot.press("c")
+        await wait_for(pilot, lambda: clipboard.read_text() == value, timeout=8)
+        await pilot.press("q")
+    assert clipboard.read_text() == ""
 
 
 async def test_help_and_form_bindings_are_remappable(

@@ -125,6 +125,22 @@ async def test_copy_via_osc52_then_cleared(make_app: AppFactory, demo_store: Vau
         assert all(value not in str(n.message) for n in app._notifications)
 
 
+async def test_quit_clears_a_token_still_on_the_clipboard(
+    make_app: AppFactory, demo_store: VaultStore
+) -> None:
+    tokens.generate(demo_store, "partner-oauth")
+    app = make_app(unlocked=demo_store, clipboard_timeout=300)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await select(pilot, app, "partner-oauth")
+        await pilot.press("c")
+        await wait_for(pilot, lambda: app.last_escape is not None)
+        assert osc52_text(app) == cred(app, "partner-oauth").token.value
+        await pilot.press("q")  # long before the 300 s countdown ends
+        await wait_for(pilot, lambda: app.last_escape == "\x1b]52;c;\a", timeout=4)
+    assert app.clip_token is None
+
+
 async def test_copy_header_uses_the_app_token_headers(
     make_app: AppFactory, demo_store: VaultStore, sim: Simulator
 ) -> None:

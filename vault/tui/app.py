@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -216,6 +217,23 @@ class TokenVaultApp(App[int]):
         self.clip_token = self.clip_method = None
         self.clip_deadline = None
         self._clear_worker(token, method)
+
+    async def action_quit(self) -> None:
+        """Quit, but first clear a token still on the clipboard.
+
+        The countdown lives in this process: quitting before it ends would otherwise leave
+        the token on the clipboard for the rest of the desktop session.
+        """
+        if self.clip_token is not None and self.clip_method is not None:
+            token, method = self.clip_token, self.clip_method
+            self.clip_token = self.clip_method = None
+            self.clip_deadline = None
+            result = await asyncio.to_thread(
+                clipboard.clear_if_unchanged, token, method, self._tool()
+            )
+            if result is not None and result.osc52:
+                self.write_escape(result.osc52)  # the driver is still up: the terminal gets it
+        self.exit()
 
     @work(thread=True, exclusive=True, group="clipboard-clear")
     def _clear_worker(self, token: str, method: str) -> None:
