@@ -292,6 +292,25 @@ async def test_auto_refresh_when_under_the_threshold(
         assert cred(app, "happay-uat").status() is Status.EXPIRING
 
 
+async def test_auto_refresh_retries_a_credential_whose_last_refresh_failed(
+    make_app: AppFactory, demo_store: VaultStore, sim: Simulator
+) -> None:
+    tokens.generate(demo_store, "partner-oauth")
+    age(demo_store, "partner-oauth", timedelta(minutes=3))  # 5% of 1 h left
+    with demo_store.transaction() as data:
+        failed = data.credentials["partner-oauth"]
+        failed.policy.auto = True
+        failed.last_error = "Could not refresh: HTTP 503 from the provider."
+    assert demo_store.data.credentials["partner-oauth"].status() is Status.ERROR
+    sim.reset_counters()
+    app = make_app(unlocked=demo_store)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: cred(app, "partner-oauth").status() is Status.VALID)
+        assert sim.counters.get("oauth2.generate.ok") == 1
+        assert cred(app, "partner-oauth").last_error is None
+
+
 async def test_test_call_regenerates_once_after_a_401(
     make_app: AppFactory, demo_store: VaultStore, sim: Simulator
 ) -> None:

@@ -17,7 +17,10 @@ EXPIRING_SHARE = 0.10
 """A token is "expiring" once less than this share of its lifetime remains."""
 
 SECRET_WARNING = timedelta(days=14)
-"""A root secret this close to its own expiry is flagged (generate long tokens before day 90)."""
+"""A root secret this close to its own expiry is urgent (generate long tokens before day 90)."""
+
+SECRET_NOTICE = timedelta(days=30)
+"""A root secret this close to its own expiry is worth a first, milder notice."""
 
 HISTORY_LIMIT = 200
 """Events kept per credential; the oldest are dropped so the file cannot grow without bound."""
@@ -175,10 +178,19 @@ class Credential:
     updated_at: datetime = field(default_factory=now)
 
     def status(self, at: datetime | None = None) -> Status:
-        """Classify the credential for lists, bars and ``list --json``."""
-        at = at or now()
+        """Classify the credential for lists, bars and ``list --json``: a failed last
+        operation shows as ``error`` until the next success."""
         if self.last_error:
             return Status.ERROR
+        return self.token_status(at)
+
+    def token_status(self, at: datetime | None = None) -> Status:
+        """The token's own state by the clock, ignoring the last error.
+
+        Refresh decisions use this: a credential whose last refresh failed must still be
+        retried once its token is expiring, not left alone because it shows ``error``.
+        """
+        at = at or now()
         if self.token is None:
             return Status.REVOKED if self.revoked else Status.MISSING
         left = self.token.seconds_left(at)
@@ -190,6 +202,16 @@ class Credential:
         if share is not None and share < self.policy.share:
             return Status.EXPIRING
         return Status.VALID
+
+    def secret_level(self, at: datetime | None = None) -> str | None:
+        """ "ok", "warn" (within ``SECRET_NOTICE``) or "bad" (within ``SECRET_WARNING``)
+        for a root secret that expires; None when it does not."""
+        left = self.secret_seconds_left(at)
+        if left is None:
+            return None
+        if left <= SECRET_WARNING.total_seconds():
+            return "bad"
+        return "warn" if left <= SECRET_NOTICE.total_seconds() else "ok"
 
     def secret_seconds_left(self, at: datetime | None = None) -> int | None:
         if self.secret_expires_at is None:

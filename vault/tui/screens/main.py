@@ -170,7 +170,9 @@ class MainScreen(Screen[None]):
                 expiring += 1
             elif status is Status.EXPIRED:
                 expired += 1
-            if cred.policy.auto and status in (Status.EXPIRING, Status.EXPIRED):
+            # By the token's clock, not `status`: a failed refresh shows `error`, and must still
+            # be retried (after AUTO_RETRY_SECONDS) while the token runs out.
+            if cred.policy.auto and cred.token_status(at) in (Status.EXPIRING, Status.EXPIRED):
                 due.append(cred.name)
         return expiring, expired, due
 
@@ -273,7 +275,7 @@ class MainScreen(Screen[None]):
         names = [
             c.name
             for c in self.store.data.credentials.values()
-            if c.token is not None and c.status(at) in (Status.EXPIRING, Status.EXPIRED)
+            if c.token is not None and c.token_status(at) in (Status.EXPIRING, Status.EXPIRED)
         ]
         if not names:
             self.notify("Nothing is expiring.", timeout=3)

@@ -366,13 +366,7 @@ class CredentialList(ScrollView, can_focus=True):
         secret_left = cred.secret_seconds_left(at)
         if secret_left is not None and secret_w:
             sshare = secret_share(cred, at)
-            slevel = (
-                "bad"
-                if secret_left <= 14 * 86400
-                else "warn"
-                if secret_left <= 30 * 86400
-                else "ok"
-            )
+            slevel = cred.secret_level(at) or "ok"
             sfill = style + get(f"credential-list--{slevel}")
             segs.extend(thin_bar_segments(sshare if sshare is not None else 1.0, 5, sfill, dim))
             segs.append(Segment(" " + _pad(secret_label(secret_left), secret_w - 6), sfill))
