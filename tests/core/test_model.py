@@ -61,4 +61,4 @@ def test_mask_shows_at_most_four_characters() -> None:
     assert mask("BO8SS05DS4Q9K1GRONRBP") == "••••NRBP"
     assert mask("short") == "••••"
     assert mask("") == ""
-    assert "secret" not in repr(Credential(name="x", provider="p", secrets={"k": "secret"}))
+    assert "hunter2-value" not in repr(Credential("x", "p", secrets={"k": "hunter2-value"}))
