@@ -225,3 +225,41 @@ async def test_advanced_settings_are_stored_and_validated(
         await pilot.press("x", "y")
         await wait_for(pilot, lambda: app.store.data.credentials["tuned"].token is None)  # type: ignore[union-attr]
         assert sim.counters["oauth2.revoke"] == 1
+
+
+async def test_rotating_a_client_secret_restarts_its_clock(
+    make_app: AppFactory, store: VaultStore, sim: Simulator
+) -> None:
+    app = make_app(unlocked=store)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        form = await open_form(pilot, app, "secret-exchange")
+        fill(
+            form,
+            "shiftiq",
+            style_values("secret-exchange", sim.url) | {"secret-created": "2026-01-02"},
+        )
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert app.store is not None
+        created = app.store.data.credentials["shiftiq"].secret_created_at
+        assert created is not None and created.date().isoformat() == "2026-01-02"
+        # Edit a setting only: the date shown in the form stays the secret's date.
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, CredentialFormScreen))
+        assert isinstance(app.screen, CredentialFormScreen)
+        fill(app.screen, "shiftiq", {"set-lifetime": "7200"})
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        kept = app.store.data.credentials["shiftiq"].secret_created_at
+        assert kept is not None and kept.date().isoformat() == "2026-01-02"
+        # Paste a rotated secret and leave the date as shown: the new secret starts today.
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(app.screen, CredentialFormScreen))
+        assert isinstance(app.screen, CredentialFormScreen)
+        fill(app.screen, "shiftiq", {"sec-client-secret": "rotated-client-secret-0002"})
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        cred = app.store.data.credentials["shiftiq"]
+        assert cred.secrets["client_secret"] == "rotated-client-secret-0002"
+        assert cred.secret_seconds_left() is not None and cred.secret_seconds_left() > 89 * 86400

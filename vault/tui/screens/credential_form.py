@@ -166,11 +166,7 @@ class CredentialFormScreen(ModalScreen[str | None]):
                     id="secret-created",
                 )
             )
-        auto = (
-            cred.policy.auto
-            if cred
-            else self.tv.config.auto_refresh.enabled_for(style) and preset.auto_refresh
-        )
+        auto = cred.policy.auto if cred else self.tv.config.auto_refresh.enabled_for(style)
         out.append(Label("Auto-refresh when under 10% of the lifetime is left"))
         out.append(Switch(value=auto, id="auto"))
         out.append(self._advanced_fields(style, settings))
@@ -288,21 +284,24 @@ class CredentialFormScreen(ModalScreen[str | None]):
                 "The private key is not a PEM (no '-----BEGIN … PRIVATE KEY-----' line)."
             )
         normalized = validate_settings(style, settings, merged_secrets)
-        created: datetime | None = None
-        if preset.secret_lifetime is not None:
-            raw_date = str(values.get("secret-created", "")).strip()
-            if raw_date:
-                try:
-                    created = datetime.strptime(raw_date, "%Y-%m-%d").replace(tzinfo=UTC)
-                except ValueError:
-                    raise UsageError(
-                        f"The secret's creation date {raw_date!r} is not YYYY-MM-DD."
-                    ) from None
-                if created > now():
-                    raise UsageError("The secret's creation date is in the future.")
-            else:
-                created = self.original.secret_created_at if self.original else None
-                created = created or now()
+        stored = self.original.secret_created_at if self.original else None
+        given: datetime | None = None
+        raw_date = str(values.get("secret-created", "")).strip()
+        if preset.secret_lifetime is not None and raw_date:
+            try:
+                given = datetime.strptime(raw_date, "%Y-%m-%d").replace(tzinfo=UTC)
+            except ValueError:
+                raise UsageError(
+                    f"The secret's creation date {raw_date!r} is not YYYY-MM-DD."
+                ) from None
+            if given > now():
+                raise UsageError("The secret's creation date is in the future.")
+            if stored is not None and given.date() == stored.date():
+                given = None  # the field was left as shown: not a new date
+        # A new or rotated secret starts its own clock unless a date was typed (same rule as
+        # the CLI: Preset.secret_dates).
+        replaced = self.original is None or any(k in secrets for k in preset.required_secrets)
+        created, expires = preset.secret_dates(stored, given=given, replaced=replaced)
         store = self.tv.store
         if store is None:
             raise VaultError("The vault is locked; unlock it again.")
@@ -329,9 +328,7 @@ class CredentialFormScreen(ModalScreen[str | None]):
                 cred.record(EventKind.EDITED, "changed: " + ", ".join(changed) if changed else "")
             cred.settings = normalized
             cred.secrets = merged_secrets
-            if created is not None:
-                cred.secret_created_at = created
-                cred.secret_expires_at = preset.secret_expiry(created)
+            cred.secret_created_at, cred.secret_expires_at = created, expires
         return name
 
     def on_credential_form_screen_saved(self, message: Saved) -> None:
