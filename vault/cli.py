@@ -353,10 +353,12 @@ def _agent_problem(problem: str) -> None:
 
 
 def cmd_unlock(args: argparse.Namespace) -> int:
+    from vault.core.config import load_config
     from vault.core.store import VaultStore
 
     path = vault_path(args)
-    timeout = parse_duration(args.timeout)
+    # --timeout, else the config's agent.timeout (the same default the TUI's agent uses).
+    timeout = parse_duration(args.timeout) if args.timeout else load_config().agent.timeout
     running = agent_client.agent_status(path)
     if running is not None:
         out(
@@ -492,9 +494,9 @@ def add_agent_commands(command: Callable[[str, Handler, str], argparse.ArgumentP
     p = command("unlock", cmd_unlock, "Unlock once: keep the key in a background agent.")
     p.add_argument(
         "--timeout",
-        default="15m",
         metavar="DURATION",
-        help="lock after this long without use, e.g. 90s, 15m, 1h (default 15m)",
+        help="lock after this long without use, e.g. 90s, 15m, 1h (default: the config's "
+        "agent.timeout, 15m)",
     )
     command("lock", cmd_lock, "End the agent: the vault needs the passphrase again.")
     p = command("agent", cmd_agent, "Say whether the agent runs and when it locks (exit 1: not).")

@@ -141,6 +141,9 @@ def fixed_store(store: VaultStore, frozen_clock: datetime) -> VaultStore:
 def make_app(vault_path: Path) -> Callable[..., TokenVaultApp]:
     def factory(unlocked: VaultStore | None = None, **config: Any) -> TokenVaultApp:
         cfg = Config(**config)
+        if "agent" not in config:
+            # Agent processes are tested in tests/agent; here an unlock must not spawn one.
+            cfg.agent.start_on_unlock = False
         app = TokenVaultApp(vault_path, config=cfg, kdf=KdfParams.cheap(), clipboard_tool=None)
         if unlocked is not None:
             app.initial_store = unlocked

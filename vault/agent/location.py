@@ -29,6 +29,11 @@ def socket_path(vault: Path) -> Path:
     return runtime_dir() / f"{_stem(vault)}.sock"
 
 
+def agent_may_run(vault: Path) -> bool:
+    """Cheap check (no connection): a socket file exists for this vault's agent."""
+    return os.path.lexists(socket_path(vault))
+
+
 def lock_path(vault: Path) -> Path:
     """Held (flock) by the running agent for its whole life: proof that its socket is live."""
     return runtime_dir() / f"{_stem(vault)}.lock"

@@ -19,7 +19,8 @@ AUTO_LOCK = 300
 
 DEFAULT_THEME = "tokenvault-dark"
 
-_TOP_KEYS = frozenset({"theme", "keymap", "clipboard", "lock", "auto_refresh"})
+_TOP_KEYS = frozenset({"theme", "keymap", "clipboard", "lock", "auto_refresh", "agent"})
+_AGENT_KEYS = frozenset({"start_on_unlock", "timeout"})
 _CLIPBOARD_KEYS = frozenset({"timeout"})
 _LOCK_KEYS = frozenset({"idle_seconds"})
 _REFRESH_KEYS = frozenset({"enabled", "share", "styles"})
@@ -56,6 +57,20 @@ class AutoRefresh:
         return self.enabled and preset is not None and preset.auto_refresh
 
 
+AGENT_TIMEOUT = 15 * 60
+"""Idle seconds before the session agent locks itself (``tokenvault unlock``'s default)."""
+
+
+@dataclass
+class AgentSettings:
+    """How the TUI and ``tokenvault unlock`` use the session agent."""
+
+    start_on_unlock: bool = True
+    """Unlocking in the TUI starts an agent (if none runs) so CLI calls need no passphrase."""
+    timeout: int = AGENT_TIMEOUT
+    """Idle seconds before an agent started by the TUI or ``unlock`` locks itself."""
+
+
 @dataclass
 class Config:
     """Everything the user can set; unknown keys land in ``warnings`` rather than failing."""
@@ -67,6 +82,7 @@ class Config:
     auto_lock: int = AUTO_LOCK
     """Idle seconds before locking; 0 turns auto-lock off."""
     auto_refresh: AutoRefresh = field(default_factory=AutoRefresh)
+    agent: AgentSettings = field(default_factory=AgentSettings)
     path: Path | None = None
     """The file this was read from (None for defaults)."""
     warnings: list[str] = field(default_factory=list)
@@ -123,6 +139,15 @@ def _apply(cfg: Config, data: dict[str, Any], path: Path) -> None:
     lock = _table(data, "lock", _LOCK_KEYS, warn)
     if "idle_seconds" in lock:
         cfg.auto_lock = _int(lock["idle_seconds"], "lock.idle_seconds", 0, 86400, warn, 300)
+    agent = _table(data, "agent", _AGENT_KEYS, warn)
+    if "start_on_unlock" in agent:
+        if isinstance(agent["start_on_unlock"], bool):
+            cfg.agent.start_on_unlock = agent["start_on_unlock"]
+        else:
+            warn("agent.start_on_unlock", "must be true or false")
+    if "timeout" in agent:
+        # Same bounds as `tokenvault unlock --timeout` (vault/agent/duration.py).
+        cfg.agent.timeout = _int(agent["timeout"], "agent.timeout", 1, 7 * 86400, warn, 900)
     refresh = _table(data, "auto_refresh", _REFRESH_KEYS, warn)
     if "enabled" in refresh:
         if isinstance(refresh["enabled"], bool):

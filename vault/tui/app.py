@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.theme import Theme
 
+from vault.agent.location import agent_may_run
 from vault.core import clipboard
 from vault.core.config import DEFAULT_THEME, Config, load_config, save_theme
 from vault.core.crypto import KdfParams
@@ -102,9 +103,33 @@ class TokenVaultApp(App[int]):
         self.set_interval(1.0, self._tick)
         if self.initial_store is not None:
             store, self.initial_store = self.initial_store, None
-            self.vault_opened(store)
+            self.vault_opened(store, offer_agent=False)
+        elif self.vault_path.exists() and agent_may_run(self.vault_path):
+            self._open_via_agent()
         else:
             self.show_gate()
+
+    @work(thread=True, exclusive=True, group="agent")
+    def _open_via_agent(self) -> None:
+        """At start-up only: a running session agent gives the key (no passphrase, no KDF).
+
+        Never after a lock, explicit or idle, or the lock would undo itself through an agent
+        still running for scripts. Any agent trouble just leads to the unlock screen.
+        """
+        from vault.agent.client import agent_key
+        from vault.core.errors import VaultError
+
+        key = agent_key(self.vault_path)
+        store = None
+        if key is not None:
+            try:
+                store = VaultStore.from_key(self.vault_path, key)
+            except VaultError:
+                store = None
+        if store is None:
+            self.call_from_thread(self.show_gate)
+        else:
+            self.call_from_thread(self.vault_opened, store, True)
 
     def _apply_keymap(self) -> list[str]:
         known = set(self.binding_ids())
@@ -133,8 +158,16 @@ class TokenVaultApp(App[int]):
         else:
             self.push_screen(CreateVaultScreen(self.vault_path))
 
-    def vault_opened(self, store: VaultStore) -> None:
-        """Called by the gate screens once a worker has unlocked or created the vault."""
+    def vault_opened(
+        self, store: VaultStore, via_agent: bool = False, offer_agent: bool = True
+    ) -> None:
+        """Called by the gate screens once a worker has unlocked or created the vault.
+
+        Args:
+            via_agent: a running session agent gave the key.
+            offer_agent: start an agent if the config asks for it (not for the demo's
+                throwaway vault).
+        """
         from vault.tui.screens.main import MainScreen
 
         self.store = store
@@ -142,6 +175,31 @@ class TokenVaultApp(App[int]):
         while len(self.screen_stack) > 1:
             self.pop_screen()
         self.push_screen(MainScreen())
+        if via_agent:
+            self.notify("Unlocked by the session agent.", timeout=3)
+        elif offer_agent and self.config.agent.start_on_unlock:
+            self._start_agent(store.path, store.data_key, self.config.agent.timeout)
+
+    @work(thread=True, exclusive=True, group="agent")
+    def _start_agent(self, path: Path, data_key: bytes, timeout: int) -> None:
+        # Unlock once for the TUI and the CLI alike: scripts run meanwhile need no passphrase.
+        from vault.agent.client import agent_status, start_agent
+        from vault.core.errors import VaultError
+
+        if agent_status(path) is not None:
+            return  # one already serves this vault: reuse it
+        try:
+            start_agent(path, data_key, timeout)
+        except VaultError as exc:
+            self.call_from_thread(
+                self.notify, f"The session agent did not start: {exc}", severity="warning"
+            )
+
+    @work(thread=True, exclusive=True, group="agent")
+    def _stop_agent(self, path: Path) -> None:
+        from vault.agent.client import stop_agent
+
+        stop_agent(path)
 
     # -- idle lock, clipboard and reveal countdowns --------------------------------------
 
@@ -163,16 +221,22 @@ class TokenVaultApp(App[int]):
     def _tick(self) -> None:
         left = self.idle_left()
         if left is not None and left <= 0:
-            self.action_lock(reason="Locked after being idle.")
+            # The agent keeps its own idle clock: scripts may still be using it.
+            self.action_lock(reason="Locked after being idle.", end_agent=False)
         if self.clip_deadline is not None and time.time() >= self.clip_deadline:
             self.clear_clipboard()
         if self.revealed and time.time() >= self.revealed[1]:
             self.revealed = None
 
-    def action_lock(self, reason: str = "Locked.") -> None:
-        """Drop the keys and the decrypted data, then show the unlock screen."""
+    def action_lock(self, reason: str = "Locked.", end_agent: bool = True) -> None:
+        """Drop the keys and the decrypted data, then show the unlock screen.
+
+        An explicit lock also ends the vault's session agent, so locking here locks the CLI too.
+        """
         if self.store is None:
             return
+        if end_agent:
+            self._stop_agent(self.store.path)
         self.store.close()
         self.store = None
         self.revealed = None

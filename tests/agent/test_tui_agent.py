@@ -1,0 +1,84 @@
+"""The TUI and the session agent: reuse at start, start on unlock, end on an explicit lock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agent_support import PASSPHRASE, Agents, wait_until
+from textual.widgets import Input
+
+from vault.agent import client
+from vault.core.config import AgentSettings, Config
+from vault.core.crypto import KdfParams
+from vault.tui.app import TokenVaultApp
+from vault.tui.screens.main import MainScreen
+from vault.tui.screens.unlock import UnlockScreen
+
+
+def make_app(vault: Path, start_on_unlock: bool = True) -> TokenVaultApp:
+    config = Config(agent=AgentSettings(start_on_unlock=start_on_unlock, timeout=120))
+    return TokenVaultApp(vault, config=config, kdf=KdfParams.cheap(), clipboard_tool=None)
+
+
+async def settle(pilot: object, predicate: object, timeout: float = 10.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if predicate():  # type: ignore[operator]
+            return
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+    raise AssertionError("condition never held")
+
+
+async def unlock_with_passphrase(pilot: object, app: TokenVaultApp) -> None:
+    await settle(
+        pilot,
+        lambda: isinstance(app.screen, UnlockScreen) and bool(app.screen.query("#passphrase")),
+    )
+    app.screen.query_one("#passphrase", Input).value = PASSPHRASE
+    await pilot.press("enter")  # type: ignore[attr-defined]
+    await settle(pilot, lambda: isinstance(app.screen, MainScreen))
+
+
+async def test_a_running_agent_opens_the_tui_without_a_passphrase(
+    vault: Path, agents: Agents
+) -> None:
+    agents.start()
+    app = make_app(vault)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert app.store is not None and app.store.path == vault
+
+
+async def test_unlocking_in_the_tui_starts_an_agent_the_cli_then_uses(
+    vault: Path, agents: Agents
+) -> None:
+    app = make_app(vault)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await unlock_with_passphrase(pilot, app)
+        await settle(pilot, lambda: client.agent_status(vault) is not None)
+        assert client.agent_key(vault) == app.store.data_key  # type: ignore[union-attr]
+        # Locking in the TUI locks the agent too, and the passphrase is asked again.
+        await pilot.press("l")
+        await settle(pilot, lambda: isinstance(app.screen, UnlockScreen))
+        assert wait_until(lambda: client.agent_status(vault) is None, timeout=5)
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, UnlockScreen)  # not re-opened through an agent
+
+
+async def test_start_on_unlock_can_be_turned_off(vault: Path, agents: Agents) -> None:
+    app = make_app(vault, start_on_unlock=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await unlock_with_passphrase(pilot, app)
+        await pilot.pause(0.5)
+        assert client.agent_status(vault) is None
+
+
+async def test_idle_lock_leaves_the_agent_for_scripts(vault: Path, agents: Agents) -> None:
+    agents.start()
+    app = make_app(vault)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, lambda: isinstance(app.screen, MainScreen))
+        app.action_lock(reason="Locked after being idle.", end_agent=False)
+        await settle(pilot, lambda: isinstance(app.screen, UnlockScreen))
+        await pilot.pause(0.5)
+        assert client.agent_status(vault) is not None
+        assert isinstance(app.screen, UnlockScreen)
