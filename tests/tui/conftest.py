@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from vault.core import clock
+from vault.core.clock import now
 from vault.core.config import Config
 from vault.core.crypto import KdfParams
 from vault.core.model import Credential, RefreshPolicy, Token
@@ -45,7 +46,7 @@ def sim() -> Iterator[Simulator]:
 def demo_store(store: VaultStore, sim: Simulator) -> VaultStore:
     """The demo's credentials (one per style) against the live simulator, no tokens yet."""
     with store.transaction() as data:
-        for cred in demo_credentials(sim.url):
+        for cred in demo_credentials(sim.url, secret_created=now() - fixtures.SHIFTIQ_SECRET_AGE):
             cred.policy.auto = False
             data.credentials[cred.name] = cred
     return store

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 _override: Callable[[], datetime] | None = None
@@ -24,6 +25,22 @@ def set_clock(fn: Callable[[], datetime] | None) -> None:
     """Replace the clock (tests, screenshots); ``None`` restores the wall clock."""
     global _override
     _override = fn
+
+
+@contextmanager
+def travel(to: datetime) -> Iterator[None]:
+    """Run a block with the clock standing at ``to``, then restore whatever clock was set.
+
+    For data that must look as if made in the past (the demo vault): tokens, their history
+    and the simulator's own records then agree with each other.
+    """
+    global _override
+    saved = _override
+    _override = lambda: to  # noqa: E731 - a one-line stand-in clock
+    try:
+        yield
+    finally:
+        _override = saved
 
 
 def parse_utc(text: str) -> datetime:

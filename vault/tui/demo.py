@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import tempfile
 from contextlib import suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from vault.core import tokens
+from vault.core import clock, tokens
 from vault.core.clock import now
 from vault.core.crypto import MIN_MEMORY_KIB, KdfParams
 from vault.core.errors import VaultError
@@ -16,6 +16,7 @@ from vault.core.providers import PRESETS
 from vault.core.store import VaultStore
 from vault.sim import Simulator
 from vault.sim import demo as fixtures
+from vault.sim.styles import app_token, github_app, jwt_assertion
 
 DEMO_KDF = KdfParams(memory_kib=MIN_MEMORY_KIB, time_cost=1, parallelism=1)
 """The lowest cost the store accepts outside tests: the demo vault is throwaway."""
@@ -24,10 +25,9 @@ DEMO_PASSPHRASE = "demo passphrase"
 """Printed on start: the vault is throwaway and lives in a temp dir removed on exit."""
 
 
-def demo_credentials(base_url: str) -> list[Credential]:
+def demo_credentials(base_url: str, secret_created: datetime) -> list[Credential]:
     """One credential of every style (two oauth2: one with a wrong secret to show an error)."""
-    at = now()
-    shiftiq_created = at - fixtures.SHIFTIQ_SECRET_AGE
+    shiftiq_created = secret_created
     creds = [
         Credential(
             "happay-uat",
@@ -86,36 +86,36 @@ def demo_credentials(base_url: str) -> list[Credential]:
     return creds
 
 
+DEMO_STATES: dict[str, tuple[timedelta, timedelta]] = {
+    # name: (the token's lifetime at the simulator, time left to show now)
+    "happay-uat": (app_token.LIFETIME, timedelta(hours=23, minutes=12)),
+    "unifize-prod": (jwt_assertion.LIFETIME, timedelta(minutes=4, seconds=10)),
+    "github-ci-bot": (github_app.LIFETIME, -timedelta(minutes=3)),
+    "shiftiq-reports": (timedelta(seconds=2592000), timedelta(days=9, hours=4)),
+    "legacy-oauth": (timedelta(0), timedelta(0)),  # its secret is wrong: an error, no token
+}
+"""Every state at once: fresh, expiring, expired, secret near day 90, error, and no token."""
+
+CREATED_AGO = timedelta(days=85)
+"""When the demo credentials were "added": before the oldest secret and token."""
+
+
 def build_demo_vault(path: Path, sim_url: str, passphrase: str = DEMO_PASSPHRASE) -> VaultStore:
-    """Create the vault, generate real tokens from the simulator, then age some of them.
+    """Create the vault and generate real tokens from the simulator, each one *in the past*.
 
-    Ageing rewrites the stored times only (the simulator still honours the tokens): it puts the
-    list in every state at once: fresh, expiring, expired, secret near day 90, error, none.
+    Each token is generated with the clock set back to when it must have been issued to show
+    its state now, so its times, its JWT claims, the history and the simulator's own records
+    all agree (the simulator runs on the same clock).
     """
-    store = VaultStore.create(path, passphrase, DEMO_KDF)
-    with store.transaction() as data:
-        for cred in demo_credentials(sim_url):
-            data.credentials[cred.name] = cred
-    for name in ("happay-uat", "unifize-prod", "github-ci-bot", "shiftiq-reports", "legacy-oauth"):
-        with suppress(VaultError):
-            tokens.generate(store, name)
     at = now()
-    with store.transaction() as data:
-        _age(data.credentials["unifize-prod"], at, left=timedelta(minutes=4, seconds=10))
-        _age(data.credentials["github-ci-bot"], at, left=-timedelta(minutes=3))
-        _age(data.credentials["happay-uat"], at, left=timedelta(hours=23, minutes=12))
-        _age(data.credentials["shiftiq-reports"], at, left=timedelta(days=9, hours=4))
+    store = VaultStore.create(path, passphrase, DEMO_KDF)
+    with clock.travel(at - CREATED_AGO), store.transaction() as data:
+        for cred in demo_credentials(sim_url, secret_created=at - fixtures.SHIFTIQ_SECRET_AGE):
+            data.credentials[cred.name] = cred
+    for name, (lifetime, left) in DEMO_STATES.items():
+        with clock.travel(at + left - lifetime), suppress(VaultError):
+            tokens.generate(store, name)
     return store
-
-
-def _age(cred: Credential, at: object, left: timedelta) -> None:
-    token = cred.token
-    if token is None or token.expires_at is None:
-        return
-    life = token.expires_at - token.issued_at
-    assert isinstance(at, type(token.issued_at))
-    token.expires_at = at + left
-    token.issued_at = token.expires_at - life
 
 
 def demo_main() -> int:
