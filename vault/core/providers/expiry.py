@@ -73,13 +73,25 @@ def parse_value(field: str, value: Any, issued_at: datetime) -> tuple[datetime, 
         return None
 
 
-def jwt_exp(token: str) -> datetime | None:
-    """The ``exp`` claim of a JWT-shaped token, read without verifying (only for display)."""
+def jwt_claims(token: str) -> dict[str, Any] | None:
+    """The claims of a JWT-shaped token, signature NOT checked: for expiry hints and display.
+
+    The vault cannot verify a provider's token (it lacks the key); nothing here is trusted
+    for access decisions, only shown or used as the last expiry source.
+    """
     if token.count(".") != 2:
         return None
     try:
         claims = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def jwt_exp(token: str) -> datetime | None:
+    """The ``exp`` claim of a JWT-shaped token, read without verifying (only for display)."""
+    claims = jwt_claims(token)
+    if claims is None:
         return None
     exp = claims.get("exp")
     if isinstance(exp, bool) or not isinstance(exp, int | float):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import jwt
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -14,6 +12,7 @@ from textual.widgets import Static
 
 from vault.core.clock import now
 from vault.core.model import Credential, mask
+from vault.core.providers.expiry import jwt_claims
 from vault.tui.widgets.expiry_bar import ExpiryBar, format_left, secret_label
 
 _WHEN = "%Y-%m-%d %H:%M:%S UTC"
@@ -21,17 +20,6 @@ _WHEN = "%Y-%m-%d %H:%M:%S UTC"
 
 def _when(value: datetime | None) -> str:
     return value.strftime(_WHEN) if value else "—"
-
-
-def jwt_claims(token: str) -> dict[str, Any] | None:
-    """The token's claims when it is a JWT (signature not checked: display only)."""
-    if token.count(".") != 2:
-        return None
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        return None
-    return claims if isinstance(claims, dict) else None
 
 
 def next_action(cred: Credential, at: datetime) -> str:
