@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import errno
-import fcntl
 import os
 import select
 import signal
@@ -29,6 +28,7 @@ from vault.agent.location import canonical, lock_path, private_runtime_dir, sock
 from vault.agent.protocol import DEFAULT_IDLE_TIMEOUT, KEY_BYTES
 from vault.core.clock import iso
 from vault.core.errors import VaultError
+from vault.core.store import flock_within
 
 if TYPE_CHECKING:
     from vault.core.model import VaultData
@@ -117,20 +117,13 @@ class Agent:
         fd = os.open(
             lock_path(self.vault), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600
         )
-        deadline = time.monotonic() + 1.0
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                # A client checking for a stale socket holds it for a moment; a live agent
-                # holds it for good.
-                if time.monotonic() > deadline:
-                    os.close(fd)
-                    raise VaultError(
-                        "An agent is already running for this vault; `tokenvault lock` ends it."
-                    ) from None
-                time.sleep(0.02)
+        # A client checking for a stale socket holds the lock for a moment; a live agent
+        # holds it for good.
+        if not flock_within(fd, 1.0, poll=0.02):
+            os.close(fd)
+            raise VaultError(
+                "An agent is already running for this vault; `tokenvault lock` ends it."
+            )
         self._lock_fd = fd
         # We hold the lock, so any socket file here is a leftover from an agent that crashed.
         with suppress(FileNotFoundError):

@@ -61,23 +61,33 @@ def read_file(path: Path) -> bytes:
         return fh.read()
 
 
+def flock_within(fd: int, timeout: float, poll: float = 0.005) -> bool:
+    """Take an exclusive flock on ``fd``, waiting at most ``timeout`` seconds; False if not.
+
+    Polling with LOCK_NB rather than a blocking flock keeps every wait bounded: a stuck
+    holder must turn into a sentence for the user, not a hang.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(poll)
+
+
 @contextmanager
 def file_lock(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     """Hold an exclusive flock on the vault's lock file, waiting at most ``timeout`` seconds."""
     fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT | _NOFOLLOW, FILE_MODE)
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise VaultLocked(
-                        f"Another tokenvault process has held the vault lock for over "
-                        f"{timeout:.0f} s; try again when it finishes."
-                    ) from None
-                time.sleep(0.005)
+        if not flock_within(fd, timeout):
+            raise VaultLocked(
+                f"Another tokenvault process has held the vault lock for over "
+                f"{timeout:.0f} s; try again when it finishes."
+            )
         _remove_stale_temps(path)
         yield
     finally:
