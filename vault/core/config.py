@@ -141,19 +141,17 @@ def _apply(cfg: Config, data: dict[str, Any], path: Path) -> None:
         cfg.auto_lock = _int(lock["idle_seconds"], "lock.idle_seconds", 0, 86400, warn, 300)
     agent = _table(data, "agent", _AGENT_KEYS, warn)
     if "start_on_unlock" in agent:
-        if isinstance(agent["start_on_unlock"], bool):
-            cfg.agent.start_on_unlock = agent["start_on_unlock"]
-        else:
-            warn("agent.start_on_unlock", "must be true or false")
+        cfg.agent.start_on_unlock = _bool(
+            agent["start_on_unlock"], "agent.start_on_unlock", warn, cfg.agent.start_on_unlock
+        )
     if "timeout" in agent:
         # Same bounds as `tokenvault unlock --timeout` (vault/agent/duration.py).
         cfg.agent.timeout = _int(agent["timeout"], "agent.timeout", 1, 7 * 86400, warn, 900)
     refresh = _table(data, "auto_refresh", _REFRESH_KEYS, warn)
     if "enabled" in refresh:
-        if isinstance(refresh["enabled"], bool):
-            cfg.auto_refresh.enabled = refresh["enabled"]
-        else:
-            warn("auto_refresh.enabled", "must be true or false")
+        cfg.auto_refresh.enabled = _bool(
+            refresh["enabled"], "auto_refresh.enabled", warn, cfg.auto_refresh.enabled
+        )
     if "share" in refresh:
         share = refresh["share"]
         if isinstance(share, int | float) and not isinstance(share, bool) and 0.01 <= share <= 0.9:
@@ -179,6 +177,13 @@ def _table(data: dict[str, Any], name: str, known: frozenset[str], warn: Any) ->
     for key in sorted(set(value) - known):
         warn(f"{name}.{key}", "unknown key, ignored")
     return value
+
+
+def _bool(value: Any, key: str, warn: Any, default: bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    warn(key, "must be true or false")
+    return default
 
 
 def _int(value: Any, key: str, low: int, high: int, warn: Any, default: int) -> int:
