@@ -642,19 +642,28 @@ def cmd_token(args: argparse.Namespace) -> int:
     path = vault_path(args)
     # The common case in scripts: a running agent answers with the stored token while it has
     # `min_valid` left, and this process never loads the vault or the crypto stack.
-    fast = agent_client.agent_token(path, args.name, int(min_valid.total_seconds()))
-    if fast is not None:
-        out(fast)
-        return 0
+    if not args.header:
+        fast = agent_client.agent_token(path, args.name, int(min_valid.total_seconds()))
+        if fast is not None:
+            out(fast)
+            return 0
     store = open_store(args)
     held = _get(store.data.credentials, args.name).token
-    if held is not None and held.usable(min_valid):
+    if not args.header and held is not None and held.usable(min_valid):
         # The common case in scripts: answer without importing the network stack (~80 ms).
         out(held.value)
         return 0
     from vault.core import tokens
 
     token = tokens.ensure(store, args.name, min_valid)
+    if args.header:
+        from vault.core.providers.engine import header_lines
+
+        # The lines the API authenticates with (App-ID + App-Token, or Authorization), one
+        # per line: `curl -H @<(tokenvault token NAME --header) URL`.
+        for line in header_lines(_get(store.data.credentials, args.name)):
+            out(line)
+        return 0
     # Only the token on stdout, so `$(tokenvault token NAME)` works.
     out(token.value)
     return 0
@@ -815,6 +824,12 @@ def add_token_commands(command: Callable[[str, Handler, str], argparse.ArgumentP
     p.add_argument("name", help="credential name")
     p.add_argument(
         "--min-valid", default="60s", metavar="DURATION", help="least time left (default 60s)"
+    )
+    p.add_argument(
+        "--header",
+        action="store_true",
+        help="print the header lines the token is sent with (e.g. 'Authorization: Bearer ...', "
+        "or App-ID and App-Token), one per line, for curl -H @FILE",
     )
 
     p = command("refresh", cmd_refresh, "Generate new tokens now (exit 1 if any failed).")

@@ -56,6 +56,17 @@ def test_token_prints_only_the_token_and_reuses_it(app: Run, sim: Simulator) -> 
     assert third.stdout != first.stdout
 
 
+def test_token_header_prints_the_lines_the_api_accepts(app: Run, sim: Simulator) -> None:
+    token = app("token", "app", ok=True).stdout.strip()
+    lines = app("token", "app", "--header", ok=True).stdout.splitlines()
+    assert lines == [f"App-ID: {APP_ID}", f"App-Token: {token}"]
+    # The lines authenticate a real call (the simulator wants a fresh Request-ID too).
+    headers = dict(line.split(": ", 1) for line in lines)
+    headers["Request-ID"] = "8339883c-9c13-4700-94ab-5e7b72842ad8"
+    answer = httpx.get(f"{sim.url}/app-token/whoami", headers=headers, timeout=5)
+    assert answer.status_code == 200
+
+
 def test_add_refuses_bad_settings_in_one_sentence(initialised: Run, sim: Simulator) -> None:
     bad_url = initialised(
         "add", "x", "--provider", "app-token", "--base-url", "api.example", "--app-id", "a",
