@@ -20,6 +20,8 @@ from tests.providers.provider_support import (
     GH_INSTALLATION,
     ORG_ID,
     PARTITION,
+    SA_EMAIL,
+    SA_SCOPES,
     SHIFTIQ_SECRET,
 )
 from vault.core import clock
@@ -89,6 +91,7 @@ def sim(shared_clock: ShiftableClock, rsa_pair: tuple[str, str]) -> Iterator[Sim
         running.register_github_app(GH_APP_ID, public, installation_ids=[GH_INSTALLATION])
         running.register_shiftiq_secret(PARTITION, SHIFTIQ_SECRET, clock.now() - timedelta(days=10))
         running.register_oauth_client(CLIENT_ID, CLIENT_SECRET, scopes=["read", "write"])
+        running.register_jwt_bearer_client(SA_EMAIL, public, SA_SCOPES)
         yield running
 
 

@@ -16,6 +16,8 @@ PARTITION = "acme"
 SHIFTIQ_SECRET = "shiftiq-client-secret-0001"
 CLIENT_ID = "client-1"
 CLIENT_SECRET = "oauth-client-secret-0001"
+SA_EMAIL = "reports@acme-prod.iam.gserviceaccount.com"
+SA_SCOPES = ("https://www.googleapis.com/auth/bigquery.readonly", "read", "write")
 
 
 def settings_for(style: str, sim: Simulator) -> tuple[dict[str, Any], dict[str, str]]:
@@ -39,6 +41,12 @@ def settings_for(style: str, sim: Simulator) -> tuple[dict[str, Any], dict[str, 
             "scope": "read",
             "revoke_url": "/oauth/revoke",
         }, {"client_secret": CLIENT_SECRET}
+    if style == "jwt-bearer":
+        return {
+            "base_url": sim.url,
+            "client_email": SA_EMAIL,
+            "scope": SA_SCOPES[0],
+        }, {}
     raise AssertionError(style)
 
 

@@ -22,6 +22,7 @@ WHOAMI = {
     "github-app": "/installation/repositories",
     "secret-exchange": f"/v2/{PARTITION}/whoami",
     "oauth2-client-credentials": "/oauth/whoami",
+    "jwt-bearer": "/jwt-bearer/whoami",
 }
 COUNTER = {
     "app-token": "app-token",
@@ -29,6 +30,7 @@ COUNTER = {
     "github-app": "github-app",
     "secret-exchange": "secret-exchange",
     "oauth2-client-credentials": "oauth2",
+    "jwt-bearer": "jwt-bearer",
 }
 EXPIRY_SOURCE = {
     "app-token": "fixed",
@@ -36,6 +38,7 @@ EXPIRY_SOURCE = {
     "github-app": "iso8601",
     "secret-exchange": "expires_in",
     "oauth2-client-credentials": "expires_in",
+    "jwt-bearer": "expires_in",
 }
 LIFETIME = {
     "app-token": 25 * 3600,
@@ -43,6 +46,7 @@ LIFETIME = {
     "github-app": 3600,
     "secret-exchange": 86400,
     "oauth2-client-credentials": 3600,
+    "jwt-bearer": 3600,
 }
 REMOTE_REVOKE = {"github-app", "oauth2-client-credentials"}
 STYLES = list(WHOAMI)
@@ -54,7 +58,7 @@ def credential(
 ) -> str:
     style: str = request.param
     settings, secrets = settings_for(style, sim)
-    if style in ("jwt-assertion", "github-app"):
+    if style in ("jwt-assertion", "github-app", "jwt-bearer"):
         secrets = {"private_key": rsa_pair[0]}
     add("cred", style, settings, secrets)
     return style

@@ -20,6 +20,7 @@ COUNTER = {
     "github-app": "github-app",
     "secret-exchange": "secret-exchange",
     "oauth2-client-credentials": "oauth2",
+    "jwt-bearer": "jwt-bearer",
 }
 
 

@@ -64,6 +64,13 @@ def _register(state: SimState, body: dict[str, Any]) -> None:
         if not all(isinstance(s, str) for s in scopes):
             raise _BadControl("scopes must be a list of strings")
         state.register_oauth_client(_text(body, "client_id"), _text(body, "client_secret"), scopes)
+    elif style == "jwt-bearer":
+        scopes = _list(body, "scopes")
+        if not all(isinstance(s, str) for s in scopes):
+            raise _BadControl("scopes must be a list of strings")
+        state.register_jwt_bearer_client(
+            _text(body, "client_email"), _text(body, "public_key_pem"), scopes
+        )
     else:
         raise _BadControl(f"style must be one of {list(STYLES)}")
 

@@ -23,6 +23,11 @@ SHIFTIQ_SECRET_AGE = timedelta(days=80)
 OAUTH_CLIENT_ID = "demo-client"
 OAUTH_CLIENT_SECRET = "demo-client-secret"
 OAUTH_SCOPES = ("read", "write")
+SERVICE_ACCOUNT_EMAIL = "reports@acme-demo.iam.gserviceaccount.com"
+SERVICE_ACCOUNT_SCOPES = (
+    "https://www.googleapis.com/auth/bigquery.readonly",
+    "https://www.googleapis.com/auth/devstorage.read_only",
+)
 
 PRIVATE_KEY_PEM = """\
 -----BEGIN PRIVATE KEY-----
@@ -54,7 +59,7 @@ FTEVAelYRSra+E/Wgtt8mXLT7q3bFOvXAjIs6HtVAoGAPWNRAVNsZNZG9SWv1hWD
 CxCFJv0PZYmH60hUCOL3WWU=
 -----END PRIVATE KEY-----
 """
-"""The RSA key of the demo Unifize app and GitHub App (PKCS#8, unencrypted, demo only)."""
+"""The RSA key of the demo Unifize app, GitHub App and service account (PKCS#8, demo only)."""
 
 
 def public_key_pem() -> str:
@@ -75,3 +80,4 @@ def seed(sim: Simulator) -> None:
     sim.register_github_app(GITHUB_APP_ID, public, [GITHUB_INSTALLATION_ID])
     sim.register_shiftiq_secret(SHIFTIQ_PARTITION, SHIFTIQ_SECRET, sim.now() - SHIFTIQ_SECRET_AGE)
     sim.register_oauth_client(OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, OAUTH_SCOPES)
+    sim.register_jwt_bearer_client(SERVICE_ACCOUNT_EMAIL, public, SERVICE_ACCOUNT_SCOPES)

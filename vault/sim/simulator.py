@@ -141,6 +141,12 @@ class Simulator:
         """Register an OAuth 2.0 client allowed ``scopes``."""
         self._state.register_oauth_client(client_id, client_secret, scopes)
 
+    def register_jwt_bearer_client(
+        self, client_email: str, public_key_pem: str | bytes, scopes: Iterable[str] = ()
+    ) -> None:
+        """Register a service account (RFC 7523 JWT bearer grant) allowed ``scopes``."""
+        self._state.register_jwt_bearer_client(client_email, public_key_pem, scopes)
+
     # Clock, tokens, faults, counters ---------------------------------------------------------
 
     def shift_clock(self, seconds: float) -> datetime:

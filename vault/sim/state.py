@@ -14,14 +14,14 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from vault.sim.faults import Fault
 
-STYLES = ("app-token", "jwt-assertion", "github-app", "secret-exchange", "oauth2")
+STYLES = ("app-token", "jwt-assertion", "github-app", "secret-exchange", "oauth2", "jwt-bearer")
 """The provider styles, also the first part of every counter key."""
 
 COUNTER_KEYS = tuple(
     f"{style}.{endpoint}"
     for style in STYLES
     for endpoint in ("generate", "generate.ok", "whoami", "revoke")
-    if endpoint != "revoke" or style in ("github-app", "oauth2")
+    if endpoint != "revoke" or style in ("github-app", "oauth2", "jwt-bearer")
 )
 """Counters that always exist (at zero until something happens), so tests can index them."""
 
@@ -70,6 +70,15 @@ class OAuthClient:
     scopes: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class JwtBearerClient:
+    """A service account (RFC 7523 JWT bearer grant, Google style) and the scopes it may ask."""
+
+    client_email: str
+    public_key: RSAPublicKey
+    scopes: tuple[str, ...]
+
+
 @dataclass
 class IssuedToken:
     """A token the simulator handed out; valid until ``expires_at`` by the server clock."""
@@ -115,6 +124,7 @@ class SimState:
         self._github_apps: dict[str, GithubApp] = {}
         self._shiftiq_secrets: dict[tuple[str, str], ShiftiqSecret] = {}
         self._oauth_clients: dict[str, OAuthClient] = {}
+        self._jwt_bearer_clients: dict[str, JwtBearerClient] = {}
         self._tokens: dict[str, IssuedToken] = {}
         self._counters: Counter[str] = Counter()
         self._faults: list[Fault] = []
@@ -173,6 +183,16 @@ class SimState:
         with self._lock:
             self._oauth_clients[client.client_id] = client
 
+    def register_jwt_bearer_client(
+        self, client_email: str, public_key_pem: str | bytes, scopes: Iterable[str] = ()
+    ) -> None:
+        """Register (or replace) a service account by its RSA public key and allowed scopes."""
+        client = JwtBearerClient(
+            str(client_email), load_public_key(public_key_pem), tuple(str(s) for s in scopes)
+        )
+        with self._lock:
+            self._jwt_bearer_clients[client.client_email] = client
+
     def app_token_app(self, app_id: str) -> AppTokenApp | None:
         """The app-token app with that id, if registered."""
         with self._lock:
@@ -197,6 +217,11 @@ class SimState:
         """The OAuth 2.0 client with that id, if registered."""
         with self._lock:
             return self._oauth_clients.get(client_id)
+
+    def jwt_bearer_client(self, client_email: str) -> JwtBearerClient | None:
+        """The service account with that email, if registered."""
+        with self._lock:
+            return self._jwt_bearer_clients.get(client_email)
 
     # Tokens ----------------------------------------------------------------------------------
 

@@ -11,8 +11,11 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 from vault.core.errors import UsageError
 
-MAX_WINDOW = 600
-"""Vendors cap an assertion's life at 10 minutes; a longer one would just be refused."""
+DEFAULT_WINDOW = 600
+"""Unifize and GitHub cap an assertion's life at 10 minutes: the default everywhere."""
+
+MAX_WINDOW = 3600
+"""The longest any provider accepts (Google's RFC 7523 assertions: one hour)."""
 
 
 def load_private_key(pem: str, *, check: bool = True) -> RSAPrivateKey:
@@ -43,9 +46,10 @@ def build_assertion(
     private_key_pem: str,
     issuer: str,
     at: datetime,
-    lifetime: int = MAX_WINDOW,
+    lifetime: int = DEFAULT_WINDOW,
     iat_skew: int = 0,
     extra_claims: dict[str, Any] | None = None,
+    key_id: str | None = None,
 ) -> str:
     """Sign ``{iss, iat, exp}`` (plus ``extra_claims``) with RS256.
 
@@ -53,9 +57,12 @@ def build_assertion(
         private_key_pem: the app's RSA private key.
         issuer: the ``iss`` claim (app id or client id).
         at: the current time.
-        lifetime: seconds from ``iat`` to ``exp``, at most 600.
+        lifetime: seconds from ``iat`` to ``exp``, at most 3600 (Unifize and GitHub: 600).
         iat_skew: seconds to backdate ``iat`` (GitHub asks for 60 against clock drift).
-        extra_claims: e.g. the Org ID when it is configured to travel as a claim.
+        extra_claims: e.g. the Org ID when it is configured to travel as a claim, or an RFC 7523
+            assertion's ``aud``, ``scope`` and ``sub``.
+        key_id: the ``kid`` header naming which of the issuer's keys signed (Google's
+            ``private_key_id``); no header when None or empty.
     """
     if not 1 <= lifetime <= MAX_WINDOW:
         raise UsageError(f"The assertion lifetime must be 1 to {MAX_WINDOW} seconds.")
@@ -63,4 +70,5 @@ def build_assertion(
     claims: dict[str, Any] = {"iss": issuer, "iat": iat, "exp": iat + lifetime}
     claims.update(extra_claims or {})
     key = load_private_key(private_key_pem, check=False)
-    return jwt.encode(claims, key, algorithm="RS256")
+    headers = {"kid": key_id} if key_id else None
+    return jwt.encode(claims, key, algorithm="RS256", headers=headers)

@@ -8,6 +8,11 @@ the Basic/assertion fields may hold ``{settings.NAME}``, ``{secret.NAME}``, and,
 is attached to an API request, ``{token}`` and ``{uuid4}`` (fresh each time). A value that is
 exactly one placeholder keeps the setting's type (``"{settings.lifetime}"`` stays a number).
 Body and query entries that render empty are left out (an unset ``scope`` is not sent).
+
+Token requests also know ``{token_url}`` (the absolute token URL, e.g. an RFC 7523 ``aud``)
+and ``{assertion}`` (the signed RS256 client assertion, for a provider that wants it in the
+body, such as the RFC 7523 JWT bearer grant, rather than in ``Authorization``). The assertion
+is built only when ``auth`` is ``bearer-assertion`` or a template names ``{assertion}``.
 """
 
 from __future__ import annotations
@@ -33,7 +38,12 @@ from vault.core.providers.base import RevokeResult, SecretExpired, TokenResult
 from vault.core.providers.expiry import lookup, parse_expiry
 from vault.core.providers.presets import COMMON_DEFAULTS, PRESETS, Preset
 
-PLACEHOLDER = re.compile(r"\{(settings|secret)\.([A-Za-z0-9_]+)\}|\{(token|uuid4)\}")
+PLACEHOLDER = re.compile(
+    r"\{(settings|secret)\.([A-Za-z0-9_]+)\}|\{(token|uuid4|token_url|assertion)\}"
+)
+
+REQUEST_ONLY = ("token_url", "assertion")
+"""Placeholders that exist only while a token request is built."""
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
 
@@ -54,6 +64,9 @@ SETTING_KINDS: dict[str, str] = {
     "assertion_iss": _STR,
     "assertion_lifetime": _INT,
     "assertion_iat_skew": _INT,
+    "assertion_aud": _STR,
+    "assertion_claims": _DICT,
+    "key_id": _STR,
     "org_id": _STR,
     "org_id_placement": _STR,
     "org_id_field": _STR,
@@ -73,6 +86,8 @@ SETTING_KINDS: dict[str, str] = {
     "app_id": _STR,
     "installation_id": _STR,
     "client_id": _STR,
+    "client_email": _STR,
+    "subject": _STR,
     "partition": _STR,
     "scope": _STR,
     "git_host": _STR,  # binds the credential to a git host for `tokenvault git-credential`
@@ -207,13 +222,14 @@ def missing_requirements(
     merged = preset.settings({k: v for k, v in settings.items() if k in SETTING_KINDS})
     missing = [f"setting {k!r}" for k in preset.required_settings if merged.get(k) in (None, "")]
     needed = list(preset.required_secrets)
-    if merged.get("auth") == "bearer-assertion" and "private_key" not in needed:
+    signs = uses_assertion(merged)
+    if signs and "private_key" not in needed:
         needed.append("private_key")
     templated = list(_TEMPLATED)
     if merged.get("auth") == "basic":
         templated += ["basic_user", "basic_password"]
-    if merged.get("auth") == "bearer-assertion":
-        templated.append("assertion_iss")
+    if signs:
+        templated += list(_ASSERTION_TEMPLATED)
     refs: set[tuple[str, str]] = set()
     for key in templated:
         refs |= _template_refs(merged.get(key))
@@ -237,6 +253,19 @@ _TEMPLATED = (
     "revoke_url",
     "test_url",
 )
+
+_ASSERTION_TEMPLATED = ("assertion_iss", "assertion_aud", "assertion_claims", "key_id")
+"""Settings read only when the token request carries a signed assertion."""
+
+
+def uses_assertion(settings: Mapping[str, Any]) -> bool:
+    """Whether token requests carry an RS256 assertion: in ``Authorization`` or in a template."""
+    if settings.get("auth") == "bearer-assertion":
+        return True
+    return any(
+        "{assertion}" in json.dumps(settings.get(key), default=str)
+        for key in ("body", "query", "headers")
+    )
 
 
 def validate_settings(
@@ -311,33 +340,60 @@ class _Renderer:
         self.settings = settings
         self.secrets = secrets
 
-    def value(self, template: Any, *, token: str | None = None, in_url: bool = False) -> Any:
+    def value(
+        self,
+        template: Any,
+        *,
+        token: str | None = None,
+        in_url: bool = False,
+        request: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Render ``template``; ``request`` holds ``token_url`` and ``assertion`` when known."""
         if isinstance(template, Mapping):
-            return {k: self.value(v, token=token, in_url=in_url) for k, v in template.items()}
+            return {
+                k: self.value(v, token=token, in_url=in_url, request=request)
+                for k, v in template.items()
+            }
         if isinstance(template, list):
-            return [self.value(v, token=token, in_url=in_url) for v in template]
+            return [self.value(v, token=token, in_url=in_url, request=request) for v in template]
         if not isinstance(template, str):
             return template
         whole = PLACEHOLDER.fullmatch(template)
         if whole and not in_url:
-            return self._lookup(whole, token)
+            return self._lookup(whole, token, request)
 
         def repl(m: re.Match[str]) -> str:
-            found = self._lookup(m, token)
+            found = self._lookup(m, token, request)
             text = "" if found is None else str(found)
             return quote(text, safe="") if in_url else text
 
         return PLACEHOLDER.sub(repl, template)
 
-    def text(self, template: Any, *, token: str | None = None) -> str:
-        found = self.value(template, token=token)
+    def text(
+        self,
+        template: Any,
+        *,
+        token: str | None = None,
+        request: Mapping[str, str] | None = None,
+    ) -> str:
+        found = self.value(template, token=token, request=request)
         return "" if found is None else str(found)
 
-    def _lookup(self, m: re.Match[str], token: str | None) -> Any:
+    def _lookup(
+        self, m: re.Match[str], token: str | None, request: Mapping[str, str] | None
+    ) -> Any:
         if m.group(3) == "uuid4":
             return str(uuid.uuid4())
         if m.group(3) == "token":
             return token or ""
+        if m.group(3) in REQUEST_ONLY:
+            name = m.group(3)
+            if request is None or name not in request:
+                raise UsageError(
+                    f"The placeholder {{{name}}} only works in the token request's body, query, "
+                    "headers and assertion settings."
+                )
+            return request[name]
         kind, name = m.group(1), m.group(2)
         if kind == "secret":
             if name not in self.secrets:
@@ -429,33 +485,41 @@ class Engine:
         """The HTTP request that asks for a new token (it holds secrets: never log it)."""
         self.check_ready(at)
         s = self.settings
-        headers: dict[str, str] = {k: self._render.text(v) for k, v in dict(s["headers"]).items()}
-        headers.setdefault("Accept", "application/json")
-        body = _drop_empty(self._render.value(dict(s["body"])))
-        query = _drop_empty(self._render.value(dict(s["query"])))
-        claims: dict[str, Any] = {}
+        url = self._url("token_url")
+        known: dict[str, str] = {"token_url": url}
         org_id = s.get("org_id")
-        if org_id:
-            placement, field = s["org_id_placement"], s["org_id_field"]
-            if placement == "body":
-                body[field] = org_id
-            elif placement == "query":
-                query[field] = org_id
-            elif placement == "claim":
-                claims[field] = org_id
-        if s["auth"] == "basic":
-            headers["Authorization"] = self._basic()
-        elif s["auth"] == "bearer-assertion":
+        placement, field = s["org_id_placement"], s["org_id_field"]
+        if uses_assertion(s):
             # Built per request and dropped with it: the assertion is never stored.
-            assertion = build_assertion(
+            claims = _drop_empty(self._render.value(dict(s["assertion_claims"]), request=known))
+            audience = self._render.text(s["assertion_aud"], request=known)
+            if audience:
+                claims["aud"] = audience
+            if org_id and placement == "claim":
+                claims[field] = org_id
+            known["assertion"] = build_assertion(
                 private_key_pem=self._secrets["private_key"],
                 issuer=self._render.text(s["assertion_iss"]),
                 at=at,
                 lifetime=int(s["assertion_lifetime"]),
                 iat_skew=int(s["assertion_iat_skew"]),
                 extra_claims=claims,
+                key_id=self._render.text(s["key_id"]) or None,
             )
-            headers["Authorization"] = f"Bearer {assertion}"
+        headers: dict[str, str] = {
+            k: self._render.text(v, request=known) for k, v in dict(s["headers"]).items()
+        }
+        headers.setdefault("Accept", "application/json")
+        body = _drop_empty(self._render.value(dict(s["body"]), request=known))
+        query = _drop_empty(self._render.value(dict(s["query"]), request=known))
+        if org_id and placement == "body":
+            body[field] = org_id
+        elif org_id and placement == "query":
+            query[field] = org_id
+        if s["auth"] == "basic":
+            headers["Authorization"] = self._basic()
+        elif s["auth"] == "bearer-assertion":
+            headers["Authorization"] = f"Bearer {known['assertion']}"
         content: bytes | None = None
         if s["body_kind"] == "json":
             content = json.dumps(body).encode()
@@ -465,7 +529,7 @@ class Engine:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         return httpx.Request(
             s["token_method"],
-            self._url("token_url"),
+            url,
             params={k: str(v) for k, v in query.items()},
             headers=headers,
             content=content,
@@ -590,8 +654,11 @@ class Engine:
         if s["auth"] == "basic":
             headers["Authorization"] = self._basic()
         else:
-            body = _drop_empty(self._render.value(dict(s["body"])))
-            form.update({k: str(v) for k, v in body.items() if k in ("client_id", "client_secret")})
+            # Only the client's own fields: the rest of the body may name {assertion}.
+            wanted = {
+                k: v for k, v in dict(s["body"]).items() if k in ("client_id", "client_secret")
+            }
+            form.update({k: str(v) for k, v in _drop_empty(self._render.value(wanted)).items()})
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         return httpx.Request(
             s["revoke_method"],

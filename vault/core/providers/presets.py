@@ -38,6 +38,9 @@ COMMON_DEFAULTS: Mapping[str, Any] = MappingProxyType(
         "assertion_iss": "{settings.app_id}",
         "assertion_lifetime": 600,
         "assertion_iat_skew": 0,
+        "assertion_aud": "",
+        "assertion_claims": {},
+        "key_id": "",
         "org_id_placement": "none",
         "org_id_field": "orgId",
         "token_fields": ["access_token", "token"],
@@ -269,6 +272,43 @@ PRESETS: dict[str, Preset] = {
             "No revocation URL is set, so the token was only forgotten here; it stays valid "
             "until it expires, so if it leaked, rotate the client secret at the authorization "
             "server (or set revoke_url for RFC 7009)."
+        ),
+    ),
+    "jwt-bearer": Preset(
+        style="jwt-bearer",
+        title="JWT bearer grant (RFC 7523, Google service account)",
+        defaults=MappingProxyType(
+            {
+                # Google: base_url https://oauth2.googleapis.com, so the token URL (and the
+                # assertion's aud) is https://oauth2.googleapis.com/token.
+                "token_url": "/token",
+                "body_kind": "form",
+                "body": {
+                    "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                    "assertion": "{assertion}",
+                    "scope": "{settings.scope}",
+                },
+                # The assertion in the body is the client's proof: no Authorization header.
+                "auth": "none",
+                "assertion_iss": "{settings.client_email}",
+                "assertion_aud": "{token_url}",
+                # Google reads the scope from the assertion; sub only for domain-wide
+                # delegation (claims that render empty are left out).
+                "assertion_claims": {"scope": "{settings.scope}", "sub": "{settings.subject}"},
+                "assertion_lifetime": 3600,
+                "subject": "",
+                "token_fields": ["access_token"],
+                "test_url": "/jwt-bearer/whoami",
+            }
+        ),
+        required_settings=("base_url", "client_email", "scope"),
+        required_secrets=("private_key",),
+        secrets=("private_key",),
+        revoke_advice=(
+            "No revocation URL is set, so the access token was only forgotten here; it stays "
+            "valid until it expires (one hour at most), so if it leaked, delete the service "
+            "account key at the provider (or set revoke_url for RFC 7009, e.g. "
+            "https://oauth2.googleapis.com/revoke)."
         ),
     ),
 }

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from vault.sim.routes import Route
-from vault.sim.styles import app_token, github_app, jwt_assertion, oauth2, secret_exchange
+from vault.sim.styles import (
+    app_token,
+    github_app,
+    jwt_assertion,
+    jwt_bearer,
+    oauth2,
+    secret_exchange,
+)
 
 ROUTES: tuple[Route, ...] = (
     *app_token.ROUTES,
@@ -11,5 +18,6 @@ ROUTES: tuple[Route, ...] = (
     *github_app.ROUTES,
     *secret_exchange.ROUTES,
     *oauth2.ROUTES,
+    *jwt_bearer.ROUTES,
 )
 """Every provider endpoint."""
