@@ -522,6 +522,7 @@ PROVIDER_FLAGS = {
     "lifetime": "--lifetime",
     "installation_id": "--installation-id",
     "client_id": "--client-id",
+    "client_email": "--client-email",
     "token_url": "--token-url",
     "revoke_url": "--revoke-url",
     "scope": "--scope",
@@ -952,7 +953,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         "--provider",
         required=True,
         metavar="STYLE",
-        help="app-token, jwt-assertion, github-app, secret-exchange or oauth2-client-credentials",
+        help="app-token, jwt-assertion, github-app, secret-exchange, oauth2-client-credentials "
+        "or jwt-bearer",
     )
     p.add_argument(
         "--set", action="append", metavar="KEY=VALUE", help="a provider setting (repeatable)"
