@@ -52,6 +52,14 @@ def style_values(style: str, url: str) -> dict[str, str]:
             "set-client-id": fixtures.OAUTH_CLIENT_ID,
             "sec-client-secret": fixtures.OAUTH_CLIENT_SECRET,
         },
+        "jwt-bearer": {
+            "set-base-url": url,
+            "set-client-email": fixtures.SERVICE_ACCOUNT_EMAIL,
+            "set-scope": fixtures.SERVICE_ACCOUNT_SCOPES[0],
+            "set-subject": "alice@acme.example",
+            "set-key-id": "1f2e3d4c5b6a",
+            "sec-private-key": fixtures.PRIVATE_KEY_PEM,
+        },
     }[style]
 
 
@@ -78,7 +86,14 @@ def fill(form: CredentialFormScreen, name: str, values: dict[str, str]) -> None:
 
 @pytest.mark.parametrize(
     "style",
-    ["app-token", "jwt-assertion", "github-app", "secret-exchange", "oauth2-client-credentials"],
+    [
+        "app-token",
+        "jwt-assertion",
+        "github-app",
+        "secret-exchange",
+        "oauth2-client-credentials",
+        "jwt-bearer",
+    ],
 )
 async def test_add_each_style_then_generate(
     style: str, make_app: AppFactory, store: VaultStore, sim: Simulator
@@ -100,6 +115,31 @@ async def test_add_each_style_then_generate(
         assert app.store.data.credentials[f"my-{style}"].status() is Status.VALID
         if style == "secret-exchange":
             assert cred.secret_expires_at is not None
+        if style == "jwt-bearer":
+            assert cred.settings["subject"] == "alice@acme.example"
+            assert cred.settings["key_id"] == "1f2e3d4c5b6a"
+            assert sim.counters["jwt-bearer.generate.ok"] == 1
+
+
+async def test_jwt_bearer_form_asks_for_the_service_account(
+    make_app: AppFactory, store: VaultStore, sim: Simulator
+) -> None:
+    app = make_app(unlocked=store)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        form = await open_form(pilot, app, "jwt-bearer")
+        labels = [str(label.render()) for label in form.query("#fields Label")]
+        assert {"client_email *", "scope *", "subject", "key_id"} <= set(labels)
+        base = form.query_one("#set-base-url", Input)
+        assert "oauth2.googleapis.com" in base.placeholder
+        assert "gserviceaccount" in form.query_one("#set-client-email", Input).placeholder
+        values = style_values("jwt-bearer", sim.url)
+        del values["set-scope"]
+        fill(form, "gcp", values)
+        await pilot.press("ctrl+s")
+        error = form.query_one("#form-error", Static)
+        await wait_for(pilot, lambda: "scope" in str(error.render()))
+        assert isinstance(app.screen, CredentialFormScreen)
 
 
 @pytest.mark.parametrize(

@@ -251,7 +251,7 @@ async def test_filter_sort_details_and_reveal(make_app: AppFactory, demo_store: 
         await pilot.press("enter")
         assert app.focused is table(app)
         await pilot.press("escape")
-        assert len(table(app).visible_names) == 6
+        assert len(table(app).visible_names) == len(demo_store.data.credentials) == 7
         await pilot.press("s")
         assert table(app).sort == "name"
         assert table(app).visible_names == sorted(table(app).visible_names)

@@ -16,7 +16,7 @@ from vault.core.providers import PRESETS
 from vault.core.store import VaultStore
 from vault.sim import Simulator
 from vault.sim import demo as fixtures
-from vault.sim.styles import app_token, github_app, jwt_assertion
+from vault.sim.styles import app_token, github_app, jwt_assertion, jwt_bearer
 
 DEMO_KDF = KdfParams(memory_kib=MIN_MEMORY_KIB, time_cost=1, parallelism=1)
 """The lowest cost the store accepts outside tests: the demo vault is throwaway."""
@@ -75,6 +75,16 @@ def demo_credentials(base_url: str, secret_created: datetime) -> list[Credential
             secrets={"client_secret": fixtures.OAUTH_CLIENT_SECRET},
         ),
         Credential(
+            "gcp-reports",
+            "jwt-bearer",
+            settings={
+                "base_url": base_url,
+                "client_email": fixtures.SERVICE_ACCOUNT_EMAIL,
+                "scope": " ".join(fixtures.SERVICE_ACCOUNT_SCOPES),
+            },
+            secrets={"private_key": fixtures.PRIVATE_KEY_PEM},
+        ),
+        Credential(
             "legacy-oauth",
             "oauth2-client-credentials",
             settings={"base_url": base_url, "client_id": fixtures.OAUTH_CLIENT_ID},
@@ -92,6 +102,7 @@ DEMO_STATES: dict[str, tuple[timedelta, timedelta]] = {
     "unifize-prod": (jwt_assertion.LIFETIME, timedelta(minutes=4, seconds=10)),
     "github-ci-bot": (github_app.LIFETIME, -timedelta(minutes=3)),
     "shiftiq-reports": (timedelta(seconds=2592000), timedelta(days=9, hours=4)),
+    "gcp-reports": (jwt_bearer.LIFETIME, timedelta(minutes=41, seconds=30)),
     "legacy-oauth": (timedelta(0), timedelta(0)),  # its secret is wrong: an error, no token
 }
 """Every state at once: fresh, expiring, expired, secret near day 90, error, and no token."""

@@ -29,6 +29,7 @@ OPTIONAL_SETTINGS: dict[str, tuple[str, ...]] = {
     "jwt-assertion": ("org_id",),
     "secret-exchange": ("lifetime",),
     "oauth2-client-credentials": ("scope",),
+    "jwt-bearer": ("subject", "key_id"),
 }
 """Settings worth a field beyond each preset's required ones (the rest stay CLI-only)."""
 
@@ -38,7 +39,13 @@ HINTS: dict[str, str] = {
     "org_id": "Org ID sent with the first token request",
     "installation_id": "numeric installation id",
     "scope": "space-separated scopes (optional)",
+    "client_email": "service account, e.g. reports@acme-prod.iam.gserviceaccount.com",
+    "subject": "user to impersonate (domain-wide delegation; optional)",
+    "key_id": "private_key_id from the key file, sent as kid (optional)",
+    "jwt-bearer.base_url": "https://oauth2.googleapis.com for Google (token URL /token)",
+    "jwt-bearer.scope": "space-separated scopes, e.g. https://www.googleapis.com/auth/…",
 }
+"""Placeholders by setting; a ``style.setting`` key wins for that style."""
 
 
 ENGINE_WIDE = ("org_id", "lifetime", "allow_insecure_http")
@@ -139,7 +146,7 @@ class CredentialFormScreen(ModalScreen[str | None]):
             out.append(
                 Input(
                     str(value) if value not in (None, "") else "",
-                    placeholder=HINTS.get(key, ""),
+                    placeholder=HINTS.get(f"{style}.{key}", HINTS.get(key, "")),
                     id=_field_id("set", key),
                 )
             )
