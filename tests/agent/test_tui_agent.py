@@ -13,6 +13,7 @@ from vault.core.crypto import KdfParams
 from vault.tui.app import TokenVaultApp
 from vault.tui.screens.main import MainScreen
 from vault.tui.screens.unlock import UnlockScreen
+from vault.tui.widgets.credential_list import CredentialList
 
 
 def make_app(vault: Path, start_on_unlock: bool = True) -> TokenVaultApp:
@@ -77,6 +78,7 @@ async def test_idle_lock_leaves_the_agent_for_scripts(vault: Path, agents: Agent
     app = make_app(vault)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot, lambda: isinstance(app.screen, MainScreen))
+        await settle(pilot, lambda: bool(app.screen.query(CredentialList)))
         app.action_lock(reason="Locked after being idle.", end_agent=False)
         await settle(pilot, lambda: isinstance(app.screen, UnlockScreen))
         await pilot.pause(0.5)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from vault.core.store import VaultStore
 from vault.tui.app import TokenVaultApp
@@ -22,7 +23,8 @@ async def _settle(pilot: Pilot[Any]) -> None:
             break
         await pilot.pause(0.02)
     # The vault's temporary path would differ on every run.
-    pilot.app.screen.sub_title = "test.tvault"
+    # The real path is a random temp folder: a stable title keeps the snapshot comparable.
+    pilot.app.screen.query_one("#title", Static).update("tokenvault — test.tvault")
     await pilot.pause()
 
 

@@ -174,7 +174,7 @@ class TokenVaultApp(App[int]):
         self.last_activity = time.time()
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.push_screen(MainScreen())
+        self.push_screen(MainScreen(store))
         if via_agent:
             self.notify("Unlocked by the session agent.", timeout=3)
         elif offer_agent and self.config.agent.start_on_unlock:

@@ -73,7 +73,9 @@ async def _shoot(outdir: Path, vault_dir: Path, sim_url: str) -> list[Path]:
 
         async def snap(name: str) -> None:
             app.clear_notifications()
-            app.screen.sub_title = "demo.tvault"
+            for title in app.screen.query("#title"):
+                # The real path is a random temp folder: show a stable name instead.
+                title.update("tokenvault — demo.tvault")  # type: ignore[attr-defined]
             await pilot.pause(0.3)
             written.append(Path(app.save_screenshot(f"{name}.svg", str(outdir))))
 

@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from vault.core import tokens
 from vault.core.clock import now
@@ -76,8 +76,11 @@ class MainScreen(Screen[None]):
             self.then = then
             """A follow-up action to run on success ("copy", "copy-header")."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: VaultStore) -> None:
         super().__init__()
+        self._store = store
+        """The vault this screen shows, handed down by the app (attributes down). After a
+        lock it is closed: late timers and workers find it empty, never a missing store."""
         self._auto_failed: dict[str, float] = {}
         self._mtime: float | None = None
         self._ticks = 0
@@ -90,13 +93,13 @@ class MainScreen(Screen[None]):
 
     @property
     def store(self) -> VaultStore:
-        store = self.tv.store
-        if store is None:
-            raise VaultError("The vault is locked; unlock it again.")
-        return store
+        return self._store
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
+        # A plain title line, not Textual's Header: the Header's title watchers run after it
+        # is removed when this screen is popped right after mounting (a lock at once after an
+        # unlock) and crash the app.
+        yield Static(f"tokenvault — {self.store.path}", id="title")
         yield Input(
             placeholder="filter by name or style (enter to keep, escape to clear)", id="filter"
         )
@@ -112,7 +115,6 @@ class MainScreen(Screen[None]):
         return self.query_one(CredentialList)
 
     def on_mount(self) -> None:
-        self.sub_title = str(self.store.path)
         self.reload_rows()
         self.table.focus()
         self.set_interval(1.0, self.tick)
@@ -136,8 +138,8 @@ class MainScreen(Screen[None]):
 
     def tick(self) -> None:
         """Once a second: repaint visible rows from the wall clock, countdowns, auto-refresh."""
-        if self.tv.store is None:
-            return
+        if self.tv.store is not self.store or not self.is_attached:
+            return  # locked (or relocked) meanwhile: this screen is on its way out
         table = self.table
         table.tick()
         self._update_details()
