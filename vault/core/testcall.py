@@ -84,7 +84,7 @@ async def atest_call(
     if regenerated:
         text += "; a 401 made the vault generate a new token and retry once"
     if not response.is_success:
-        said = http.scrub(http.provider_message(response), known)
+        said = http.scrub(http.provider_message(response, known), known)
         text += f' ("{said}")' if said else ""
         if response.status_code == 401 and regenerated:
             text += "; the new token was refused too"

@@ -22,7 +22,7 @@ import ipaddress
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -481,8 +481,13 @@ class Engine:
                 status=None,
             )
 
-    def token_request(self, at: datetime) -> httpx.Request:
-        """The HTTP request that asks for a new token (it holds secrets: never log it)."""
+    def token_request(self, at: datetime, *, sent: list[str] | None = None) -> httpx.Request:
+        """The HTTP request that asks for a new token (it holds secrets: never log it).
+
+        Args:
+            sent: receives the signed assertion, a credential in its own right for its
+                lifetime, so that a provider echoing it back is scrubbed like the secrets.
+        """
         self.check_ready(at)
         s = self.settings
         url = self._url("token_url")
@@ -506,6 +511,8 @@ class Engine:
                 extra_claims=claims,
                 key_id=self._render.text(s["key_id"]) or None,
             )
+            if sent is not None:
+                sent.append(known["assertion"])
         headers: dict[str, str] = {
             k: self._render.text(v, request=known) for k, v in dict(s["headers"]).items()
         }
@@ -538,18 +545,32 @@ class Engine:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _refused(self, response: httpx.Response) -> ProviderError:
-        return http.error_for(response, self._secrets.values())
+    def _refused(
+        self, response: httpx.Response, secrets: Iterable[str] | None = None
+    ) -> ProviderError:
+        return http.error_for(response, self._secrets.values() if secrets is None else secrets)
 
-    def token_result(self, response: httpx.Response, issued_at: datetime) -> TokenResult:
-        """Read a token answer; ``ProviderError`` for refusals and answers without a token."""
+    def token_result(
+        self,
+        response: httpx.Response,
+        issued_at: datetime,
+        *,
+        secrets: Iterable[str] | None = None,
+    ) -> TokenResult:
+        """Read a token answer; ``ProviderError`` for refusals and answers without a token.
+
+        Args:
+            secrets: what to scrub from quoted provider words (default: the credential's
+                secrets; ``generate`` adds the assertion it sent).
+        """
+        scrubbed = list(self._secrets.values() if secrets is None else secrets)
         if not response.is_success:
-            raise self._refused(response)
+            raise self._refused(response, scrubbed)
         where = http.host_of(response.request)
         status = http.status_text(response.status_code)
         ctype = response.headers.get("content-type", "").lower()
         if "html" in ctype:
-            said = http.scrub(http.provider_message(response), self._secrets.values())
+            said = http.scrub(http.provider_message(response, scrubbed), scrubbed)
             raise ProviderError(
                 f'{where} answered {status} with an HTML page ("{said}") instead of a token',
                 status=response.status_code,
@@ -604,18 +625,20 @@ class Engine:
 
     def generate(self, client: httpx.Client) -> TokenResult:
         at = now()
-        request = self.token_request(at)
-        response = http.send(client, request, policy=self.policy, secrets=self._secrets.values())
-        return self.token_result(response, at)
+        sent: list[str] = []
+        request = self.token_request(at, sent=sent)
+        secrets = [*self._secrets.values(), *sent]
+        response = http.send(client, request, policy=self.policy, secrets=secrets)
+        return self.token_result(response, at, secrets=secrets)
 
     async def agenerate(self, client: httpx.AsyncClient) -> TokenResult:
         at = now()
-        request = self.token_request(at)
-        response = await http.asend(
-            client, request, policy=self.policy, secrets=self._secrets.values()
-        )
+        sent: list[str] = []
+        request = self.token_request(at, sent=sent)
+        secrets = [*self._secrets.values(), *sent]
+        response = await http.asend(client, request, policy=self.policy, secrets=secrets)
         await response.aread()
-        return self.token_result(response, at)
+        return self.token_result(response, at, secrets=secrets)
 
     def token_headers(self, token: Token, *, per_request: bool = False) -> dict[str, str]:
         """The ``request_headers`` that carry ``token``, rendered, in their configured order.

@@ -41,7 +41,7 @@ def host_of(request: httpx.Request) -> str:
     return f"{url.host}:{url.port}" if url.port else url.host
 
 
-def _squash(text: str) -> str:
+def _cut(text: str) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     if len(text) > MESSAGE_LIMIT:
         text = text[: MESSAGE_LIMIT - 1].rstrip() + "…"
@@ -56,8 +56,17 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
-def provider_message(response: httpx.Response) -> str:
-    """The provider's own words from an answer: JSON error fields, an HTML title, or plain text."""
+def provider_message(response: httpx.Response, secrets: Iterable[str] = ()) -> str:
+    """The provider's own words from an answer: JSON error fields, an HTML title, or plain text.
+
+    ``secrets`` are masked before the words are cut to length: a long secret (a PEM key, a
+    signed assertion) echoed back must not survive as a cut-off prefix that ``scrub`` misses.
+    """
+    hidden = list(secrets)
+
+    def clean(text: str) -> str:
+        return _cut(scrub(text, hidden))
+
     try:
         raw = response.content.decode(response.encoding or "utf-8", errors="replace")
     except (httpx.ResponseNotRead, httpx.StreamError):
@@ -77,15 +86,15 @@ def provider_message(response: httpx.Response) -> str:
             if "error" in data and "error_description" in data:
                 parts = [f"{data['error']}: {data['error_description']}"]
             if parts:
-                return _squash(parts[0])
+                return clean(parts[0])
         if data is not None:
-            return _squash(stripped)
+            return clean(stripped)
     if "html" in ctype or stripped[:1] == "<":
         title = re.search(r"<title[^>]*>(.*?)</title>", raw, re.I | re.S)
         if title and title.group(1).strip():
-            return _squash(title.group(1))
-        return _squash(re.sub(r"<[^>]+>", " ", raw))
-    return _squash(stripped)
+            return clean(title.group(1))
+        return clean(re.sub(r"<[^>]+>", " ", raw))
+    return clean(stripped)
 
 
 def status_text(status: int) -> str:
@@ -97,7 +106,8 @@ def status_text(status: int) -> str:
 
 def error_for(response: httpx.Response, secrets: Iterable[str] = ()) -> ProviderError:
     """Turn a refusal into one sentence naming the host, the status and the provider's words."""
-    said = scrub(provider_message(response), secrets)
+    hidden = list(secrets)
+    said = scrub(provider_message(response, hidden), hidden)
     where = host_of(response.request)
     text = f"{where} answered {status_text(response.status_code)}"
     text += f': "{said}"' if said else " with an empty body"
