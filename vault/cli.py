@@ -803,7 +803,7 @@ def cmd_exec(args: argparse.Namespace) -> int:
     token = tokens.ensure(store, args.name, parse_min_valid(args.min_valid))
     store.close()
     # The token travels in the environment only: never in argv, where `ps` would show it.
-    env = {**os.environ, args.env: token.value}
+    env = passphrase_sources.child_environ(**{args.env: token.value})
     try:
         return subprocess.run(argv, env=env, check=False).returncode
     except FileNotFoundError:

@@ -152,10 +152,14 @@ def test_request_exits_1_on_an_error_status(app: Run, sim: Simulator) -> None:
 
 def test_exec_puts_the_token_in_the_environment(app: Run, sim: Simulator, tmp_path: Path) -> None:
     token = app("token", "app", ok=True).stdout.strip()
-    script = "import os, sys; print(os.environ['MY_TOKEN']); sys.exit(3)"
+    script = (
+        "import os, sys; print(os.environ['MY_TOKEN']);"
+        "print(sorted(k for k in os.environ if k.startswith('TOKENVAULT_PASS'))); sys.exit(3)"
+    )
     result = app("exec", "app", "--env", "MY_TOKEN", "--", sys.executable, "-c", script)
     assert result.returncode == 3
-    assert result.stdout.strip() == token
+    # The command gets the token, never the vault passphrase this process was given.
+    assert result.stdout.splitlines() == [token, "[]"]
     missing = app("exec", "app", "--", "no-such-command-here")
     assert missing.returncode == 2 and "no-such-command-here" in missing.stderr
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import os
+from pathlib import Path
 
 import pytest
 
@@ -30,3 +32,26 @@ def test_native_round_trip_and_conditional_clear(xvfb_xclip: str) -> None:
     clipboard.copy_text("user's own text")
     clipboard.clear_if_unchanged("native-token-abc", "xclip")
     assert clipboard.read_text() == "user's own text"
+
+
+def test_clipboard_tools_never_inherit_the_passphrase(
+    xvfb_xclip: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """xclip keeps running to serve the selection: its environment must not hold secrets."""
+    monkeypatch.setenv("TOKENVAULT_PASSPHRASE", "passphrase-in-env-7d1e")
+    clipboard.copy_text("token-for-env-check")
+    environs = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            if b"xclip" not in cmdline.split(b"\0")[0]:
+                continue
+            environ = Path(f"/proc/{entry}/environ").read_bytes()
+        except OSError:
+            continue
+        if f"DISPLAY={xvfb_xclip}".encode() in environ:
+            environs.append(environ)
+    assert environs, "no xclip process serving the selection was found"
+    assert all(b"passphrase-in-env-7d1e" not in env for env in environs)

@@ -24,6 +24,7 @@ from vault.agent import protocol
 from vault.agent.location import canonical, lock_path, private_runtime_dir, socket_path
 from vault.agent.protocol import DEFAULT_IDLE_TIMEOUT, KEY_BYTES
 from vault.core.errors import VaultError
+from vault.core.passphrase import child_environ
 
 CALL_TIMEOUT = 1.0
 """A live agent answers in well under a millisecond; past this the caller uses the passphrase."""
@@ -32,10 +33,6 @@ START_TIMEOUT = 15.0
 """How long `unlock` waits for a new agent to say it is serving (interpreter start included)."""
 
 STOP_TIMEOUT = 3.0
-
-# Never hand a child the passphrase: the environment of a process is readable by its user's
-# other processes and is inherited further.
-_SCRUBBED_ENV = ("TOKENVAULT_PASSPHRASE", "TOKENVAULT_PASSPHRASE_FILE")
 
 Problem = Callable[[str], None]
 
@@ -195,7 +192,7 @@ def start_agent(vault: Path, data_key: bytes, timeout: int = DEFAULT_IDLE_TIMEOU
 
     vault = canonical(vault)
     private_runtime_dir()
-    env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
+    env = child_environ()  # never the passphrase variables
     cmd = [sys.executable, "-m", "vault.agent", "--vault", os.fspath(vault)]
     proc = subprocess.Popen(
         [*cmd, "--timeout", str(int(timeout))],

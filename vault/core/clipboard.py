@@ -29,6 +29,8 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 
+from vault.core.passphrase import child_environ
+
 PASSWORD_HINT = "x-kde-passwordManagerHint"
 
 _TIMEOUT = 3.0
@@ -142,7 +144,12 @@ def _wl_copy_has_sensitive() -> bool:
         return False
     try:
         out = subprocess.run(
-            ["wl-copy", "--help"], capture_output=True, text=True, timeout=_TIMEOUT, check=False
+            ["wl-copy", "--help"],
+            capture_output=True,
+            text=True,
+            timeout=_TIMEOUT,
+            env=child_environ(),
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return False
@@ -159,6 +166,7 @@ def _run(args: list[str], data: str | None = None) -> subprocess.CompletedProces
         stderr=subprocess.DEVNULL,
         stdin=None if data is not None else subprocess.DEVNULL,
         timeout=_TIMEOUT,
+        env=child_environ(),
         check=True,
     )
 
@@ -186,6 +194,7 @@ def read_text(tool: Tool | None = None) -> str | None:
             capture_output=True,
             stdin=subprocess.DEVNULL,
             timeout=_TIMEOUT,
+            env=child_environ(),
             check=True,
         )
     except (OSError, subprocess.SubprocessError):

@@ -16,6 +16,18 @@ VALUE_ENV = "TOKENVAULT_PASSPHRASE"
 MAX_FILE_BYTES = 64 * 1024
 
 
+def child_environ(**extra: str) -> dict[str, str]:
+    """This process's environment minus the passphrase variables, plus ``extra``.
+
+    Every child tokenvault starts (the agent, `exec`'s command, clipboard tools) gets this:
+    an environment is readable by the user's other processes and inherited further, so the
+    passphrase must stop here.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in (VALUE_ENV, FILE_ENV)}
+    env.update(extra)
+    return env
+
+
 def from_sources(passphrase_file: str | None) -> str | None:
     """First found wins: ``--passphrase-file``, ``$TOKENVAULT_PASSPHRASE_FILE``,
     ``$TOKENVAULT_PASSPHRASE``. None means "ask on the terminal"."""
