@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from tests.core.conftest import PASSPHRASE
 from vault.core import crypto, format
 from vault.core.crypto import KdfParams
-from vault.core.errors import VaultError
+from vault.core.errors import VaultCorrupted, VaultError
 from vault.core.model import Credential, Token, VaultData
 
 os.environ["TOKENVAULT_TEST_KDF_FLOOR"] = "1"
@@ -77,3 +77,39 @@ def test_file_is_header_then_sealed_json() -> None:
     plain = b'{"schema":1,"generation":0,"credentials":[]}'
     assert blob[:8] == b"TKNVAULT"
     assert len(blob) == format.HEADER_SIZE + len(plain) + crypto.TAG_BYTES
+
+
+BAD_PAYLOADS = [
+    {"schema": 1, "credentials": [{"name": "a", "provider": "p", "settings": ["x"]}]},
+    {"schema": 1, "credentials": [{"name": "a", "provider": "p", "settings": "x"}]},
+    {"schema": 1, "credentials": [{"name": "a", "provider": "p", "secrets": ["x"]}]},
+    {"schema": 1, "credentials": [{"name": "a", "provider": "p", "token": "x"}]},
+    {"schema": 1, "credentials": [{"name": "a", "provider": "p", "policy": "x"}]},
+    {"schema": 1, "credentials": [{"name": "a", "provider": "p", "policy": {"share": "x"}}]},
+    {"schema": 1, "credentials": [{"name": "a", "provider": "p", "history": ["x"]}]},
+    {"schema": 1, "generation": "x", "credentials": []},
+    {"schema": 1, "credentials": ["x"]},
+]
+
+
+def test_authentic_payload_with_the_wrong_structure_is_a_named_error() -> None:
+    """Encrypted with the right key, so only the structure checks stand between it and a
+    traceback (FORMAT.md, step 10)."""
+    import json
+
+    def sealed(plain: bytes) -> bytes:
+        header = format.Header(KDF, SALT, WRAP_NONCE, WRAPPED, crypto.random_bytes(12), 0)
+        fresh = format.Header(
+            KDF, SALT, WRAP_NONCE, WRAPPED, header.payload_nonce, len(plain) + crypto.TAG_BYTES
+        )
+        raw = fresh.pack()
+        return raw + crypto.seal(KEY, fresh.payload_nonce, plain, raw)
+
+    deep = b"[" * 100_000 + b"]" * 100_000
+    for plain in [json.dumps(p).encode() for p in BAD_PAYLOADS] + [deep]:
+        try:
+            open_blob(sealed(plain))
+        except VaultCorrupted as exc:
+            assert exc.part == "payload", plain[:60]
+        else:
+            raise AssertionError(f"accepted {plain[:60]!r}")

@@ -146,11 +146,20 @@ def decrypt_payload(blob: bytes, header: Header, data_key: bytes) -> VaultData:
         )
     try:
         data = json.loads(plain.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise VaultCorrupted(
-            "The vault's decrypted contents are not valid JSON.", "payload"
+            "The vault's decrypted contents are not valid JSON.", part="payload"
         ) from exc
-    return VaultData.from_dict(data)
+    try:
+        return VaultData.from_dict(data)
+    except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
+        # Authentic bytes (the key opened them) but not the structure FORMAT.md describes:
+        # a bug in some writer, or a hand-made file. Say so instead of a traceback.
+        raise VaultCorrupted(
+            "The vault's decrypted contents do not have the expected structure "
+            f"({type(exc).__name__}).",
+            part="payload",
+        ) from exc
 
 
 def encode(data: VaultData, data_key: bytes, header: Header) -> bytes:
