@@ -119,7 +119,8 @@ def parse_assignments(pairs: Sequence[str] | None) -> dict[str, Any]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise UsageError(f"--set expects KEY=VALUE, got {pair!r}.")
-        result[key.strip()] = int(value) if value.lstrip("-").isdigit() else value
+        digits = value.lstrip("-")
+        result[key.strip()] = int(value) if digits.isascii() and digits.isdigit() else value
     return result
 
 
@@ -132,7 +133,11 @@ def read_secrets(args: argparse.Namespace, style: str) -> dict[str, str]:
     if getattr(args, "secret_file", None):
         found[primary] = passphrase_sources.read_secret_file(Path(args.secret_file), "secret")
     elif getattr(args, "secret_stdin", False):
-        text = sys.stdin.read(passphrase_sources.MAX_FILE_BYTES + 1).rstrip("\r\n")
+        raw = sys.stdin.buffer.read(passphrase_sources.MAX_FILE_BYTES + 1)
+        try:
+            text = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            raise UsageError("The secret on standard input is not UTF-8 text.") from None
         if not text:
             raise UsageError("--secret-stdin was given but standard input was empty.")
         found[primary] = text
@@ -305,13 +310,24 @@ def cmd_restore_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def need_terminal() -> None:
+    """The UI draws on a terminal; without one it would hang writing escape codes."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError(
+            "The terminal UI needs a terminal; in scripts use a command such as "
+            "`tokenvault token NAME` (see `tokenvault --help`)."
+        )
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
+    need_terminal()
     from vault.tui.app import run_tui
 
     return run_tui(vault_path(args))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    need_terminal()
     from vault.tui.demo import demo_main
 
     return demo_main()
@@ -540,12 +556,19 @@ def parse_min_valid(text: str) -> timedelta:
     import re
 
     raw = text.strip().lower()
+    bad = UsageError(f"{text!r} is not a duration; write e.g. 60s, 5m, 2h or 1d.")
+    if not raw.isascii():  # "²".isdigit() is True, and int() refuses it
+        raise bad
     if raw.isdigit():
-        return timedelta(seconds=int(raw))
-    parts = re.findall(r"(\d+)\s*([smhdw])", raw)
-    if not parts or re.sub(r"\d+\s*[smhdw]", "", raw).strip():
-        raise UsageError(f"{text!r} is not a duration; write e.g. 60s, 5m, 2h or 1d.")
-    return timedelta(seconds=sum(int(n) * _DURATION_UNITS[u] for n, u in parts))
+        seconds = int(raw)
+    else:
+        parts = re.findall(r"(\d+)\s*([smhdw])", raw)
+        if not parts or re.sub(r"\d+\s*[smhdw]", "", raw).strip():
+            raise bad
+        seconds = sum(int(n) * _DURATION_UNITS[u] for n, u in parts)
+    if seconds > 10 * 366 * 86400:
+        raise UsageError(f"{text!r} is longer than any token lives (ten years at most).")
+    return timedelta(seconds=seconds)
 
 
 def add_provider_flags(parser: argparse.ArgumentParser) -> None:
@@ -717,6 +740,8 @@ def cmd_request(args: argparse.Namespace) -> int:
         key, sep, value = header.partition(":")
         if not sep or not key.strip():
             raise UsageError(f"-H expects 'Name: value', got {header!r}.")
+        if not header.isascii():
+            raise UsageError(f"-H {key.strip()!r}: HTTP headers must be ASCII text.")
         headers[key.strip()] = value.strip()
     content: bytes | None = None
     if args.json is not None:
@@ -729,6 +754,8 @@ def cmd_request(args: argparse.Namespace) -> int:
         headers.setdefault("Content-Type", "application/json")
     elif args.data is not None:
         content = _read_data(args.data)
+    if not 0 < args.timeout <= 3600:  # also refuses nan
+        raise UsageError("--timeout must be a number of seconds between 0 and 3600.")
     store = open_store(args)
     _get(store.data.credentials, args.name)
     auth = VaultAuth(store, args.name)
@@ -1023,6 +1050,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         err("interrupted; nothing more was changed.")
         return 130
     except BrokenPipeError:
+        return 1
+    except OSError as exc:
+        # A file or folder the user named is unusable (a directory, no permission, ...).
+        where = f" ({exc.filename})" if exc.filename else ""
+        err(f"{exc.strerror or type(exc).__name__}{where}; nothing was changed.")
         return 1
 
 

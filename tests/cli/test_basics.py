@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
-from tests.cli.conftest import Run
+import pytest
+
+from tests.cli.conftest import BIN, Run
 
 
 def add_app_token(
@@ -204,3 +207,42 @@ def test_secret_exchange_secret_clock_follows_rotation(initialised: Run, tmp_pat
     assert shown["secret_seconds_left"] > 89 * 86400
     future = initialised("edit", "shiftiq", "--secret-created", "2999-01-01")
     assert future.returncode == 2 and "future" in future.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "code", "words"),
+    [
+        (
+            ["add", "x", "--provider", "app-token", "--secret-stdin"],
+            b"\xff\xfesecret\n",
+            2,
+            "UTF-8",
+        ),
+        (["token", "x", "--min-valid", "\u00b2"], None, 2, "not a duration"),
+        (["token", "x", "--min-valid", "99999999999999999d"], None, 2, "ten years"),
+        (["--vault", "/", "list"], None, 1, "Is a directory"),
+        (["request", "x", "GET", "http://127.0.0.1:9/", "--timeout", "nan"], None, 2, "--timeout"),
+        (["request", "x", "GET", "http://127.0.0.1:9/", "-H", "X-A: \u00e9"], None, 2, "ASCII"),
+        ([], None, 2, "needs a terminal"),
+        (["demo"], None, 2, "needs a terminal"),
+    ],
+)
+def test_bad_input_is_one_sentence_never_a_traceback(
+    initialised: Run,
+    cli_env: dict[str, str],
+    args: list[str],
+    stdin: bytes | None,
+    code: int,
+    words: str,
+) -> None:
+    result = subprocess.run(
+        [BIN, *args],
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+        capture_output=True,
+        env=cli_env,
+        timeout=60,
+    )
+    err = result.stderr.decode()
+    assert result.returncode == code, err
+    assert "Traceback" not in err and err.count("\n") == 1 and words in err

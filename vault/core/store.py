@@ -57,8 +57,11 @@ def read_file(path: Path) -> bytes:
         if exc.errno == errno.ELOOP:
             raise VaultError(f"Refusing to open {path}: it is a symbolic link.") from exc
         raise VaultError(f"Cannot read the vault at {path}: {exc.strerror}.") from exc
-    with os.fdopen(fd, "rb") as fh:
-        return fh.read()
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            return fh.read()
+    except OSError as exc:  # a directory, an unreadable device, an I/O error
+        raise VaultError(f"Cannot read the vault at {path}: {exc.strerror}.") from exc
 
 
 def flock_within(fd: int, timeout: float, poll: float = 0.005) -> bool:
