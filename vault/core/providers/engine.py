@@ -564,6 +564,7 @@ class Engine:
                 secrets; ``generate`` adds the assertion it sent).
         """
         scrubbed = list(self._secrets.values() if secrets is None else secrets)
+        scrubbed += http.request_secrets(response.request)
         if not response.is_success:
             raise self._refused(response, scrubbed)
         where = http.host_of(response.request)
