@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Select, Static, TextArea
+from textual.widgets import Input, Select, Static
 
 from tests.tui.conftest import PASSPHRASE, wait_for
 from vault.core.model import Status
@@ -17,6 +17,7 @@ from vault.tui.app import TokenVaultApp
 from vault.tui.screens.credential_form import CredentialFormScreen
 from vault.tui.screens.main import MainScreen
 from vault.tui.widgets.credential_list import CredentialList
+from vault.tui.widgets.secret_paste import SecretPaste
 
 AppFactory = Callable[..., TokenVaultApp]
 
@@ -77,7 +78,7 @@ def fill(form: CredentialFormScreen, name: str, values: dict[str, str]) -> None:
     form.query_one("#name", Input).value = name
     for field_id, value in values.items():
         widget = form.query_one(f"#{field_id}")
-        if isinstance(widget, TextArea):
+        if isinstance(widget, SecretPaste):
             widget.text = value
         else:
             assert isinstance(widget, Input)
@@ -303,3 +304,30 @@ async def test_rotating_a_client_secret_restarts_its_clock(
         cred = app.store.data.credentials["shiftiq"]
         assert cred.secrets["client_secret"] == "rotated-client-secret-0002"
         assert cred.secret_seconds_left() is not None and cred.secret_seconds_left() > 89 * 86400
+
+
+async def test_a_pasted_private_key_is_never_on_screen(
+    make_app: AppFactory, store: VaultStore, sim: Simulator
+) -> None:
+    from textual import events
+
+    body_line = fixtures.PRIVATE_KEY_PEM.splitlines()[1]
+    app = make_app(unlocked=store)
+    async with app.run_test(size=(140, 50)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        form = await open_form(pilot, app, "jwt-assertion")
+        paste = form.query_one("#sec-private-key", SecretPaste)
+        paste.post_message(events.Paste(fixtures.PRIVATE_KEY_PEM))
+        await wait_for(pilot, lambda: paste.text == fixtures.PRIVATE_KEY_PEM)
+        await pilot.pause()
+        assert "received PRIVATE KEY" in str(paste.render())
+        screen = app.export_screenshot()  # an SVG: base64 lines have no spaces to escape
+        assert body_line not in screen and body_line[:16] not in screen
+        values = style_values("jwt-assertion", sim.url)
+        del values["sec-private-key"]
+        fill(form, "pasted", values)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        assert app.store is not None
+        stored = app.store.data.credentials["pasted"].secrets["private_key"]
+        assert stored.strip() == fixtures.PRIVATE_KEY_PEM.strip()

@@ -14,13 +14,14 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Button, Collapsible, Input, Label, Select, Static, Switch, TextArea
+from textual.widgets import Button, Collapsible, Input, Label, Select, Static, Switch
 
 from vault.core.clock import now
 from vault.core.errors import CredentialNotFound, DuplicateCredential, UsageError, VaultError
 from vault.core.model import Credential, EventKind, RefreshPolicy
 from vault.core.providers import PRESETS, validate_settings
 from vault.core.providers.engine import SETTING_KINDS
+from vault.tui.widgets.secret_paste import SecretPaste
 
 if TYPE_CHECKING:
     from vault.tui.app import TokenVaultApp
@@ -154,7 +155,7 @@ class CredentialFormScreen(ModalScreen[str | None]):
             keep = " (empty: keep the stored one)" if cred and key in cred.secrets else ""
             if key == "private_key":
                 out.append(Label(f"private_key: paste the RSA PEM here{keep}"))
-                out.append(TextArea("", id=_field_id("sec", key)))
+                out.append(SecretPaste(id=_field_id("sec", key)))
                 out.append(Label("…or a path to the PEM file"))
                 out.append(Input(placeholder="~/keys/app.pem", id="pem-path"))
             else:
@@ -222,8 +223,8 @@ class CredentialFormScreen(ModalScreen[str | None]):
         for field in self.query("#fields Input"):
             assert isinstance(field, Input)
             values[field.id or ""] = field.value
-        for area in self.query("#fields TextArea"):
-            assert isinstance(area, TextArea)
+        for area in self.query("#fields SecretPaste"):
+            assert isinstance(area, SecretPaste)
             values[area.id or ""] = area.text
         values["auto"] = self.query_one("#auto", Switch).value
         self._save(self.style, values)
