@@ -206,14 +206,14 @@ class VaultStore:
         return store
 
     @classmethod
-    def unlock(cls, path: Path, passphrase: str) -> VaultStore:
-        """Open a vault with its passphrase (runs Argon2id once)."""
+    def unlock(cls, path: Path, passphrase: str, blob: bytes | None = None) -> VaultStore:
+        """Open a vault with its passphrase (runs Argon2id once); ``blob``: bytes already read."""
 
         def unwrap(blob: bytes, header: Header) -> bytes:
             kek = crypto.derive_kek(passphrase, header.salt, header.kdf)
             return format.unwrap_key(header, blob, kek)
 
-        return cls._open(Path(path), unwrap)
+        return cls._open(Path(path), unwrap, blob)
 
     @classmethod
     def from_key(cls, path: Path, data_key: bytes) -> VaultStore:
@@ -221,8 +221,10 @@ class VaultStore:
         return cls._open(Path(path), lambda blob, header: data_key)
 
     @classmethod
-    def _open(cls, path: Path, key_for: Callable[[bytes, Header], bytes]) -> VaultStore:
-        blob = read_file(path)
+    def _open(
+        cls, path: Path, key_for: Callable[[bytes, Header], bytes], blob: bytes | None = None
+    ) -> VaultStore:
+        blob = read_file(path) if blob is None else blob
         header = format.parse_header(blob)
         data_key = key_for(blob, header)
         disable_core_dumps()
@@ -333,9 +335,10 @@ def restore_backup(path: Path, passphrase: str) -> VaultStore:
     bak = backup_path(path)
     if not os.path.lexists(bak):
         raise VaultNotFound(f"No backup at {bak}; nothing was changed.")
-    restored = VaultStore.unlock(bak, passphrase)
-    blob = read_file(bak)
     with file_lock(path):
+        # One read, checked and written under the lock: a save in between cannot make us put
+        # back a different file from the one the passphrase was checked against.
+        blob = read_file(bak)
+        restored = VaultStore.unlock(path, passphrase, blob=blob)
         write_atomic(path, blob, keep_backup=os.path.lexists(path))
-    restored.path = path
     return restored
