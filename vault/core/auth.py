@@ -30,7 +30,12 @@ from vault.core.store import VaultStore
 
 
 class VaultAuth(httpx.Auth):
-    """Authenticate httpx requests with the token of one vault credential."""
+    """Authenticate httpx requests with the token of one vault credential.
+
+    Use it with httpx's default ``follow_redirects=False``: on a cross-host redirect httpx
+    drops ``Authorization`` but keeps custom headers, so an app token (``App-Token``) would
+    follow the redirect to the other host.
+    """
 
     # The body is read up front so the request can be sent a second time after a 401.
     requires_request_body = True
