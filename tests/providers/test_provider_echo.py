@@ -109,3 +109,29 @@ def test_an_echoed_assertion_is_masked(echo_url: str, rsa_pair: tuple[str, str])
     said = refusal(Engine("jwt-bearer", settings, {"private_key": rsa_pair[0]}))
     assert "HTTP 400" in said and "invalid_grant: bad " in said
     assert "eyJ" not in said, said
+
+
+def test_a_token_is_never_sent_over_plain_http_to_another_host(
+    echo_url: str, rsa_pair: tuple[str, str]
+) -> None:
+    from datetime import timedelta
+
+    from vault.core.clock import now
+    from vault.core.errors import UsageError
+    from vault.core.model import Token
+
+    engine = Engine("app-token", {"base_url": echo_url, "app_id": "a"}, {"app_secret": "s" * 8})
+    token = Token(value="TOKENVALUE0001", expires_at=now() + timedelta(hours=1))
+    remote = httpx.Request("GET", "http://api.example.com/v1/users")
+    with pytest.raises(UsageError, match=r"plain http to api\.example\.com"):
+        engine.apply(remote, token)
+    assert "App-Token" not in remote.headers
+    local = httpx.Request("GET", f"{echo_url}/whoami")
+    engine.apply(local, token)  # loopback (the simulator) is fine
+    assert local.headers["App-Token"] == "TOKENVALUE0001"
+    allowed = Engine(
+        "app-token",
+        {"base_url": echo_url, "app_id": "a", "allow_insecure_http": True},
+        {"app_secret": "s" * 8},
+    )
+    allowed.apply(httpx.Request("GET", "http://api.example.com/v1/users"), token)

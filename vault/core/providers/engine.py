@@ -656,6 +656,22 @@ class Engine:
         }
 
     def apply(self, request: httpx.Request, token: Token) -> None:
+        """Attach ``token`` to ``request``: the one place a token leaves the vault over HTTP.
+
+        Raises:
+            UsageError: the request is plain http to a host other than loopback (anyone on
+                the path would read the token), unless ``allow_insecure_http`` is set.
+        """
+        url = request.url
+        if (
+            url.scheme == "http"
+            and not self.settings.get("allow_insecure_http")
+            and not _is_loopback(url.host)
+        ):
+            raise UsageError(
+                f"Refusing to send the token of this credential over plain http to {url.host}; "
+                "use https (or set allow_insecure_http=true if you really mean it)."
+            )
         request.headers.update(self.token_headers(token, per_request=True))
 
     def revoke_request(self, token: Token) -> httpx.Request | None:
