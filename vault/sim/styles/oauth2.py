@@ -75,16 +75,26 @@ def _invalid_client(exc: _ClientRejected) -> Response:
     return json_response(401, body, headers)
 
 
-def token(state: SimState, request: Request, params: dict[str, str]) -> Response:
-    """``POST /oauth/token``: the client credentials grant."""
+def _client_request(
+    state: SimState, request: Request
+) -> tuple[dict[str, str], OAuthClient] | Response:
+    """The form of a client-authenticated request and its client, or the error answer."""
     try:
         form = request.form()
     except BadRequestBody as exc:
         return json_response(400, {"error": "invalid_request", "error_description": str(exc)})
     try:
-        client = _authenticate(state, request, form)
+        return form, _authenticate(state, request, form)
     except _ClientRejected as exc:
         return _invalid_client(exc)
+
+
+def token(state: SimState, request: Request, params: dict[str, str]) -> Response:
+    """``POST /oauth/token``: the client credentials grant."""
+    checked = _client_request(state, request)
+    if isinstance(checked, Response):
+        return checked
+    form, client = checked
     grant = form.get("grant_type")
     if not grant:
         return json_response(
@@ -116,14 +126,10 @@ def token(state: SimState, request: Request, params: dict[str, str]) -> Response
 
 def revoke(state: SimState, request: Request, params: dict[str, str]) -> Response:
     """``POST /oauth/revoke``: 200 whether or not the token was known (RFC 7009 2.2)."""
-    try:
-        form = request.form()
-    except BadRequestBody as exc:
-        return json_response(400, {"error": "invalid_request", "error_description": str(exc)})
-    try:
-        client = _authenticate(state, request, form)
-    except _ClientRejected as exc:
-        return _invalid_client(exc)
+    checked = _client_request(state, request)
+    if isinstance(checked, Response):
+        return checked
+    form, client = checked
     value = form.get("token")
     if not value:
         return json_response(
