@@ -14,28 +14,19 @@ import time
 from pathlib import Path
 
 import httpx
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from vault.core import tokens
 from vault.core.crypto import KdfParams
 from vault.core.model import Credential
 from vault.core.store import VaultStore
 from vault.sim import Simulator
+from vault.sim.keys import generate_key_pair
 
 STYLES = ("app-token", "oauth2-client-credentials", "jwt-assertion", "mixed")
 
 
 def populate(store: VaultStore, sim: Simulator, style: str, count: int) -> list[str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
+    private, public = generate_key_pair()
     sim.register_app_token_app("bench-app", "bench-app-secret")
     sim.register_oauth_client("bench-client", "bench-client-secret", scopes=["read"])
     sim.register_jwt_app("bench-jwt", public, "bench-org")

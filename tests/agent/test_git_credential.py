@@ -15,13 +15,12 @@ from pathlib import Path
 import httpx
 import pytest
 from agent_support import PASSPHRASE, TOKENVAULT, Agents, run_cli
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from vault.core.model import Credential
 from vault.core.providers.engine import SETTING_KINDS
 from vault.core.store import VaultStore
 from vault.sim import Simulator
+from vault.sim.keys import generate_key_pair
 
 GIT = shutil.which("git")
 pytestmark = pytest.mark.skipif(GIT is None, reason="git is not installed")
@@ -39,16 +38,7 @@ STEP_TIMEOUT = 60.0
 
 
 def _key_pair() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+    return generate_key_pair()
 
 
 class GitServer(ThreadingHTTPServer):

@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.providers.provider_support import (
     APP_ID,
@@ -30,21 +28,11 @@ from vault.core.model import Credential
 from vault.core.providers import PRESETS
 from vault.core.store import VaultStore
 from vault.sim import Simulator
+from vault.sim.keys import generate_key_pair
 
 
 def _pem_pair() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
+    return generate_key_pair()
 
 
 @pytest.fixture(scope="session")

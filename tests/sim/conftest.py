@@ -9,28 +9,16 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from sim_support import KeyPair, Signer
 
 from vault.sim import Simulator
+from vault.sim.keys import generate_key_pair
 
 CLIENT_TIMEOUT = 5.0
 
 
 def _key_pair() -> KeyPair:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return KeyPair(private, public)
+    return KeyPair(*generate_key_pair())
 
 
 @pytest.fixture(scope="session")
