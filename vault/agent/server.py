@@ -42,6 +42,9 @@ MAX_CONNECTIONS = 32
 
 _UCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
 
+REFUSED = protocol.error("Refused: this agent serves its own user.")
+"""The whole answer any other uid gets, whatever it asked."""
+
 __all__ = ["DEFAULT_IDLE_TIMEOUT", "KEY_BYTES", "Agent", "check_owner", "peer_uid"]
 
 
@@ -206,17 +209,18 @@ class Agent:
             with conn:
                 conn.settimeout(CONNECTION_TIMEOUT)
                 uid = peer_uid(conn)
-                if uid is not None and uid != os.getuid():
-                    # Another user reached the socket (a loosened folder, say): tell it no.
-                    protocol.send(conn, protocol.error("Refused: this agent serves its own user."))
-                    return
+                foreign = uid is not None and uid != os.getuid()
                 try:
+                    # Read the (bounded) request even from a foreign peer: closing on unread
+                    # bytes would reset the connection and the refusal would never arrive.
                     message = protocol.receive(conn)
                     op = protocol.check_request(message)
                 except protocol.ProtocolError as exc:
-                    protocol.send(conn, protocol.error(exc.message))
+                    reply = REFUSED if foreign else protocol.error(exc.message)
+                    protocol.send(conn, reply)
                     return
-                protocol.send(conn, self._answer(op, message))
+                # Another user reached the socket (a loosened folder, say): tell it no.
+                protocol.send(conn, REFUSED if foreign else self._answer(op, message))
         except OSError:
             pass  # the client went away or stalled; nothing to clean up
         finally:
