@@ -70,7 +70,10 @@ async def open_form(pilot, app: TokenVaultApp, style: str) -> CredentialFormScre
     form = app.screen
     assert isinstance(form, CredentialFormScreen)
     form.query_one("#style", Select).value = style
-    await wait_for(pilot, lambda: form.style == style and bool(form.query("#set-base-url")))
+    # Wait for this style's own fields: the previous style's (base_url too) linger until the
+    # new ones are mounted, and filling then would miss them.
+    wanted = list(style_values(style, "http://127.0.0.1:1"))
+    await wait_for(pilot, lambda: form.style == style and all(form.query(f"#{f}") for f in wanted))
     return form
 
 
