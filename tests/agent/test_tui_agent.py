@@ -7,13 +7,12 @@ from pathlib import Path
 from agent_support import PASSPHRASE, Agents, wait_until
 from textual.widgets import Input
 
+from tests.tui.conftest import on_main
 from vault.agent import client
 from vault.core.config import AgentSettings, Config
 from vault.core.crypto import KdfParams
 from vault.tui.app import TokenVaultApp
-from vault.tui.screens.main import MainScreen
 from vault.tui.screens.unlock import UnlockScreen
-from vault.tui.widgets.credential_list import CredentialList
 
 
 def make_app(vault: Path, start_on_unlock: bool = True) -> TokenVaultApp:
@@ -36,7 +35,7 @@ async def unlock_with_passphrase(pilot: object, app: TokenVaultApp) -> None:
     )
     app.screen.query_one("#passphrase", Input).value = PASSPHRASE
     await pilot.press("enter")  # type: ignore[attr-defined]
-    await settle(pilot, lambda: isinstance(app.screen, MainScreen))
+    await settle(pilot, lambda: on_main(app))
 
 
 async def test_a_running_agent_opens_the_tui_without_a_passphrase(
@@ -45,7 +44,7 @@ async def test_a_running_agent_opens_the_tui_without_a_passphrase(
     agents.start()
     app = make_app(vault)
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot, lambda: isinstance(app.screen, MainScreen))
+        await settle(pilot, lambda: on_main(app))
         assert app.store is not None and app.store.path == vault
 
 
@@ -77,8 +76,7 @@ async def test_idle_lock_leaves_the_agent_for_scripts(vault: Path, agents: Agent
     agents.start()
     app = make_app(vault)
     async with app.run_test(size=(120, 36)) as pilot:
-        await settle(pilot, lambda: isinstance(app.screen, MainScreen))
-        await settle(pilot, lambda: bool(app.screen.query(CredentialList)))
+        await settle(pilot, lambda: on_main(app))
         app.action_lock(reason="Locked after being idle.", end_agent=False)
         await settle(pilot, lambda: isinstance(app.screen, UnlockScreen))
         await pilot.pause(0.5)

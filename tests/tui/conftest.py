@@ -153,6 +153,15 @@ def make_app(vault_path: Path) -> Callable[..., TokenVaultApp]:
     return factory
 
 
+def on_main(app: Any) -> bool:
+    """The main screen is current *and* built: its list is mounted (a bare isinstance check
+    can pass while the screen is still composing, and a test acting then races it)."""
+    from vault.tui.screens.main import MainScreen
+    from vault.tui.widgets.credential_list import CredentialList
+
+    return isinstance(app.screen, MainScreen) and bool(app.screen.query(CredentialList))
+
+
 async def wait_for(pilot: Any, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
     """Let the app run until ``predicate`` holds (workers and messages need a few turns)."""
     loops = int(timeout / 0.02)
@@ -164,6 +173,8 @@ async def wait_for(pilot: Any, predicate: Callable[[], bool], timeout: float = 5
 
 
 async def unlock(pilot: Any, passphrase: str = PASSPHRASE) -> None:
+    # The unlock screen may still be composing right after a lock.
+    await wait_for(pilot, lambda: bool(pilot.app.screen.query("#passphrase")))
     await pilot.click("#passphrase")
     await pilot.press(*passphrase, "enter")
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, MainScreen))

@@ -13,7 +13,7 @@ from pathlib import Path
 from rich.console import Console
 from textual.widgets import Input
 
-from tests.tui.conftest import wait_for
+from tests.tui.conftest import on_main, wait_for
 from vault.core import tokens
 from vault.core.config import config_dir, load_config
 from vault.core.store import VaultStore
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 async def test_theme_key_cycles_and_is_remembered(make_app: AppFactory, store: VaultStore) -> None:
     app = make_app(unlocked=store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         assert app.theme == "tokenvault-dark"
         await pilot.press("t")
         assert app.theme == "tokenvault-light"
@@ -45,7 +45,7 @@ async def test_broken_theme_gives_one_notification(make_app: AppFactory, store: 
     (themes / "broken.toml").write_text('name = "broken"\n[colors]\nprimary = "zzz"\n')
     app = make_app(unlocked=store, theme="broken")
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         assert app.theme == "tokenvault-dark"
         notes = list(app._notifications)
         assert len(notes) == 1
@@ -57,7 +57,7 @@ async def test_keymap_override(
 ) -> None:
     app = make_app(unlocked=demo_store, keymap={"generate": "ctrl+g", "nonsense": "z"})
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         assert any("keymap.nonsense" in str(n.message) for n in app._notifications)
         app.screen.query_one(CredentialList).select_name("happay-uat")
         await pilot.press("g")
@@ -80,7 +80,7 @@ async def test_keymap_override(
 async def test_command_palette_lists_actions(make_app: AppFactory, store: VaultStore) -> None:
     app = make_app(unlocked=store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         titles = {c.title for c in app.get_system_commands(app.screen)}
         for title in (
             "Generate",
@@ -169,7 +169,7 @@ async def test_copy_to_real_clipboard_then_cleared(
     app = TokenVaultApp(vault_path, config=Config(clipboard_timeout=2), kdf=KdfParams.cheap())
     app.initial_store = demo_store
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         app.screen.query_one(CredentialList).select_name("happay-uat")
         value = demo_store.data.credentials["happay-uat"].token.value  # type: ignore[union-attr]
         await pilot.press("c")
@@ -189,7 +189,7 @@ async def test_help_and_form_bindings_are_remappable(
     keymap = {"help-close": "f4", "form-cancel": "f3", "form-save": "f2"}
     app = make_app(unlocked=demo_store, keymap=keymap)
     async with app.run_test(size=(140, 50)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         assert not any("keymap." in str(n.message) for n in app._notifications)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
@@ -202,7 +202,7 @@ async def test_help_and_form_bindings_are_remappable(
         await pilot.press("escape")
         assert isinstance(app.screen, CredentialFormScreen)
         await pilot.press("f3")
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, CredentialFormScreen))
         form = app.screen
@@ -214,5 +214,5 @@ async def test_help_and_form_bindings_are_remappable(
         await pilot.pause(0.2)
         assert isinstance(app.screen, CredentialFormScreen)
         await pilot.press("f2")
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         assert "remapped" in app.store.data.credentials  # type: ignore[union-attr]

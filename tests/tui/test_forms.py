@@ -8,14 +8,13 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Select, Static
 
-from tests.tui.conftest import PASSPHRASE, wait_for
+from tests.tui.conftest import PASSPHRASE, on_main, wait_for
 from vault.core.model import Status
 from vault.core.store import VaultStore
 from vault.sim import Simulator
 from vault.sim import demo as fixtures
 from vault.tui.app import TokenVaultApp
 from vault.tui.screens.credential_form import CredentialFormScreen
-from vault.tui.screens.main import MainScreen
 from vault.tui.widgets.credential_list import CredentialList
 from vault.tui.widgets.secret_paste import SecretPaste
 
@@ -104,11 +103,11 @@ async def test_add_each_style_then_generate(
 ) -> None:
     app = make_app(unlocked=store)
     async with app.run_test(size=(140, 50)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         form = await open_form(pilot, app, style)
         fill(form, f"my-{style}", style_values(style, sim.url))
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         assert app.store is not None
         cred = app.store.data.credentials[f"my-{style}"]
         assert cred.provider == style
@@ -130,7 +129,7 @@ async def test_jwt_bearer_form_asks_for_the_service_account(
 ) -> None:
     app = make_app(unlocked=store)
     async with app.run_test(size=(140, 50)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         form = await open_form(pilot, app, "jwt-bearer")
         labels = [str(label.render()) for label in form.query("#fields Label")]
         assert {"client_email *", "scope *", "subject", "key_id"} <= set(labels)
@@ -167,7 +166,7 @@ async def test_validation_messages(
 ) -> None:
     app = make_app(unlocked=demo_store)
     async with app.run_test(size=(140, 50)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         form = await open_form(pilot, app, "jwt-assertion")
         values = style_values("jwt-assertion", sim.url)
         name = change.pop("name", "new-one")
@@ -184,7 +183,7 @@ async def test_lifetime_out_of_range(
 ) -> None:
     app = make_app(unlocked=store)
     async with app.run_test(size=(140, 50)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         form = await open_form(pilot, app, "secret-exchange")
         values = style_values("secret-exchange", sim.url) | {"set-lifetime": "40000000"}
         fill(form, "too-long", values)
@@ -200,7 +199,7 @@ async def test_pem_from_file_and_edit(
     pem.write_text(fixtures.PRIVATE_KEY_PEM)
     app = make_app(unlocked=store)
     async with app.run_test(size=(140, 50)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         form = await open_form(pilot, app, "jwt-assertion")
         values = style_values("jwt-assertion", sim.url) | {
             "sec-private-key": "",
@@ -208,7 +207,7 @@ async def test_pem_from_file_and_edit(
         }
         fill(form, "from-file", values)
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         assert app.store is not None
         assert "PRIVATE KEY" in app.store.data.credentials["from-file"].secrets["private_key"]
         with app.store.transaction() as data:  # a setting only the CLI sets
@@ -233,7 +232,7 @@ async def test_advanced_settings_are_stored_and_validated(
 ) -> None:
     app = make_app(unlocked=store)
     async with app.run_test(size=(140, 50)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         form = await open_form(pilot, app, "oauth2-client-credentials")
         # Every preset setting has a field, the preset's default as its placeholder.
         token_url = form.query_one("#adv-token-url", Input)
@@ -256,7 +255,7 @@ async def test_advanced_settings_are_stored_and_validated(
             },
         )
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         assert app.store is not None
         stored = VaultStore.unlock(store.path, PASSPHRASE).data.credentials["tuned"].settings
         assert stored["revoke_url"] == "/oauth/revoke"
@@ -276,7 +275,7 @@ async def test_rotating_a_client_secret_restarts_its_clock(
 ) -> None:
     app = make_app(unlocked=store)
     async with app.run_test(size=(140, 50)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         form = await open_form(pilot, app, "secret-exchange")
         fill(
             form,
@@ -284,7 +283,7 @@ async def test_rotating_a_client_secret_restarts_its_clock(
             style_values("secret-exchange", sim.url) | {"secret-created": "2026-01-02"},
         )
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         assert app.store is not None
         created = app.store.data.credentials["shiftiq"].secret_created_at
         assert created is not None and created.date().isoformat() == "2026-01-02"
@@ -294,7 +293,7 @@ async def test_rotating_a_client_secret_restarts_its_clock(
         assert isinstance(app.screen, CredentialFormScreen)
         fill(app.screen, "shiftiq", {"set-lifetime": "7200"})
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         kept = app.store.data.credentials["shiftiq"].secret_created_at
         assert kept is not None and kept.date().isoformat() == "2026-01-02"
         # Paste a rotated secret and leave the date as shown: the new secret starts today.
@@ -303,7 +302,7 @@ async def test_rotating_a_client_secret_restarts_its_clock(
         assert isinstance(app.screen, CredentialFormScreen)
         fill(app.screen, "shiftiq", {"sec-client-secret": "rotated-client-secret-0002"})
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         cred = app.store.data.credentials["shiftiq"]
         assert cred.secrets["client_secret"] == "rotated-client-secret-0002"
         assert cred.secret_seconds_left() is not None and cred.secret_seconds_left() > 89 * 86400
@@ -317,7 +316,7 @@ async def test_a_pasted_private_key_is_never_on_screen(
     body_line = fixtures.PRIVATE_KEY_PEM.splitlines()[1]
     app = make_app(unlocked=store)
     async with app.run_test(size=(140, 50)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         form = await open_form(pilot, app, "jwt-assertion")
         paste = form.query_one("#sec-private-key", SecretPaste)
         paste.post_message(events.Paste(fixtures.PRIVATE_KEY_PEM))
@@ -330,7 +329,7 @@ async def test_a_pasted_private_key_is_never_on_screen(
         del values["sec-private-key"]
         fill(form, "pasted", values)
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         assert app.store is not None
         stored = app.store.data.credentials["pasted"].secrets["private_key"]
         assert stored.strip() == fixtures.PRIVATE_KEY_PEM.strip()

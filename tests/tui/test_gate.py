@@ -7,11 +7,10 @@ from pathlib import Path
 
 from textual.widgets import Static
 
-from tests.tui.conftest import PASSPHRASE, unlock, wait_for
+from tests.tui.conftest import PASSPHRASE, on_main, unlock, wait_for
 from vault.core.store import VaultStore
 from vault.tui.app import TokenVaultApp
 from vault.tui.screens.create_vault import CreateVaultScreen
-from vault.tui.screens.main import MainScreen
 from vault.tui.screens.unlock import UnlockScreen
 
 
@@ -31,7 +30,7 @@ async def test_first_run_creates_a_vault(
         assert "differ" in str(error.render())
         app.screen.query_one("#again").value = "a long passphrase"  # type: ignore[attr-defined]
         await pilot.click("#create")
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
     assert vault_path.exists()
     assert VaultStore.unlock(vault_path, "a long passphrase").data.credentials == {}
 
@@ -60,7 +59,7 @@ async def test_lock_key_and_auto_lock(
 ) -> None:
     app = make_app(unlocked=store, auto_lock=2)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         status = str(app.screen.query_one("#status", Static).render())
         assert "lock in 0:0" in status
         await pilot.press("l")

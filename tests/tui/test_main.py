@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from textual.widgets import Static
 
-from tests.tui.conftest import PASSPHRASE, wait_for
+from tests.tui.conftest import PASSPHRASE, on_main, wait_for
 from vault.core import tokens
 from vault.core.clock import now
 from vault.core.model import EventKind, Status
@@ -42,7 +42,7 @@ async def test_generate_and_refresh(
 ) -> None:
     app = make_app(unlocked=demo_store)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         await select(pilot, app, "happay-uat")
         await pilot.press("g")
         await wait_for(pilot, lambda: cred(app, "happay-uat").token is not None)
@@ -60,7 +60,7 @@ async def test_generate_and_refresh(
 async def test_provider_error_is_shown(make_app: AppFactory, demo_store: VaultStore) -> None:
     app = make_app(unlocked=demo_store)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         await select(pilot, app, "legacy-oauth")
         await pilot.press("g")
         await wait_for(pilot, lambda: cred(app, "legacy-oauth").last_error is not None)
@@ -89,7 +89,7 @@ async def test_refresh_every_expiring(
     age(demo_store, "partner-oauth", timedelta(minutes=2))
     app = make_app(unlocked=demo_store)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         assert cred(app, "partner-oauth").status() is Status.EXPIRING
         sim.reset_counters()
         await pilot.press("R")
@@ -107,7 +107,7 @@ async def test_copy_via_osc52_then_cleared(make_app: AppFactory, demo_store: Vau
     tokens.generate(demo_store, "partner-oauth")
     app = make_app(unlocked=demo_store, clipboard_timeout=1)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         await select(pilot, app, "partner-oauth")
         value = cred(app, "partner-oauth").token.value
         await pilot.press("c")
@@ -131,7 +131,7 @@ async def test_quit_clears_a_token_still_on_the_clipboard(
     tokens.generate(demo_store, "partner-oauth")
     app = make_app(unlocked=demo_store, clipboard_timeout=300)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         await select(pilot, app, "partner-oauth")
         await pilot.press("c")
         await wait_for(pilot, lambda: app.last_escape is not None)
@@ -147,7 +147,7 @@ async def test_copy_header_uses_the_app_token_headers(
     tokens.generate(demo_store, "happay-uat")
     app = make_app(unlocked=demo_store)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         await select(pilot, app, "happay-uat")
         value = cred(app, "happay-uat").token.value
         await pilot.press("C")
@@ -169,7 +169,7 @@ async def test_copy_expired_refreshes_first(
     assert old is not None
     app = make_app(unlocked=demo_store)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         await select(pilot, app, "partner-oauth")
         await pilot.press("c")
         await wait_for(pilot, lambda: app.last_escape is not None)
@@ -182,7 +182,7 @@ async def test_copy_expired_refreshes_first(
 async def test_copy_without_token_refuses(make_app: AppFactory, demo_store: VaultStore) -> None:
     app = make_app(unlocked=demo_store)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         await select(pilot, app, "partner-oauth")
         await pilot.press("c")
         await pilot.pause(0.2)
@@ -196,7 +196,7 @@ async def test_revoke_remote_with_confirm(
     tokens.generate(demo_store, "github-ci-bot")
     app = make_app(unlocked=demo_store)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         await select(pilot, app, "github-ci-bot")
         await pilot.press("x")
         assert isinstance(app.screen, ConfirmScreen)
@@ -216,7 +216,7 @@ async def test_revoke_local_says_so(
     tokens.generate(demo_store, "happay-uat")
     app = make_app(unlocked=demo_store)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         await select(pilot, app, "happay-uat")
         await pilot.press("x")
         text = str(app.screen.query_one("#confirm-text", Static).render())
@@ -229,7 +229,7 @@ async def test_revoke_local_says_so(
 async def test_remove_with_confirm(make_app: AppFactory, demo_store: VaultStore) -> None:
     app = make_app(unlocked=demo_store)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         await select(pilot, app, "legacy-oauth")
         await pilot.press("delete")
         assert isinstance(app.screen, ConfirmScreen)
@@ -243,7 +243,7 @@ async def test_filter_sort_details_and_reveal(make_app: AppFactory, demo_store: 
     tokens.generate(demo_store, "partner-oauth")
     app = make_app(unlocked=demo_store)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         # Soonest expiry first: the only credential with a token leads.
         assert table(app).visible_names[0] == "partner-oauth"
         await pilot.press("slash", *"oauth")
@@ -285,7 +285,7 @@ async def test_auto_refresh_when_under_the_threshold(
     sim.reset_counters()
     app = make_app(unlocked=demo_store)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         await wait_for(pilot, lambda: cred(app, "partner-oauth").status() is Status.VALID)
         assert sim.counters.get("oauth2.generate.ok") == 1
         assert sim.counters.get("app-token.generate", 0) == 0
@@ -305,7 +305,7 @@ async def test_auto_refresh_retries_a_credential_whose_last_refresh_failed(
     sim.reset_counters()
     app = make_app(unlocked=demo_store)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         await wait_for(pilot, lambda: cred(app, "partner-oauth").status() is Status.VALID)
         assert sim.counters.get("oauth2.generate.ok") == 1
         assert cred(app, "partner-oauth").last_error is None
@@ -317,7 +317,7 @@ async def test_test_call_regenerates_once_after_a_401(
     old = tokens.generate(demo_store, "happay-uat")
     app = make_app(unlocked=demo_store)
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         await select(pilot, app, "happay-uat")
         sim.invalidate_tokens()
         sim.reset_counters()
@@ -341,7 +341,7 @@ async def test_test_call_works_for_every_demo_credential(
     app = make_app(unlocked=demo_store)
     good = ["happay-uat", "unifize-prod", "github-ci-bot", "shiftiq-reports", "partner-oauth"]
     async with app.run_test(size=(140, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         for name in [*good, "legacy-oauth"]:
             await select(pilot, app, name)
             await pilot.press("T")
@@ -358,7 +358,7 @@ async def test_narrow_terminal_with_details_keeps_list_readable(
 ) -> None:
     app = make_app(unlocked=fixed_store, auto_lock=0)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_for(pilot, lambda: on_main(app))
         await select(pilot, app, "shiftiq-reports")
         await pilot.press("enter")
         await pilot.pause()

@@ -115,6 +115,8 @@ class MainScreen(Screen[None]):
         return self.query_one(CredentialList)
 
     def on_mount(self) -> None:
+        if not self.query(CredentialList):
+            return  # the app quit while this screen was being built: nothing to start
         self.reload_rows()
         self.table.focus()
         self.set_interval(1.0, self.tick)
