@@ -221,7 +221,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from vault.core.summary import credential_summary, human_duration
+    from vault.core.summary import credential_summary, format_left, secret_label
 
     store = open_store(args)
     at = now()
@@ -236,9 +236,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     width = max(len(r["name"]) for r in rows)
     for row in rows:
         left = row["seconds_left"]
-        when = "" if left is None else human_duration(left)
+        when = "" if left is None else format_left(left)
         secret = row["secret_seconds_left"]
-        extra = "" if secret is None else f"  secret {human_duration(secret)}"
+        extra = "" if secret is None else f"  {secret_label(secret)}"
         out(f"{row['name']:<{width}}  {row['provider']:<26} {row['status']:<9} {when}{extra}")
     return 0
 
@@ -408,7 +408,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
 
 
 def cmd_agent(args: argparse.Namespace) -> int:
-    from vault.core.summary import human_duration
+    from vault.core.summary import format_left
 
     path = vault_path(args)
     status = agent_client.agent_status(path)
@@ -419,7 +419,7 @@ def cmd_agent(args: argparse.Namespace) -> int:
     else:
         out(
             f"The agent (pid {status['pid']}) holds the key of {status['vault']}; it locks at "
-            f"{status['locks_at']} (in {human_duration(int(status['seconds_left']))}) unless "
+            f"{status['locks_at']} (in {format_left(int(status['seconds_left']))}) unless "
             f"used; idle timeout {format_duration(int(status['idle_timeout']))}."
         )
     return 0 if status is not None else 1
@@ -655,10 +655,10 @@ def stamp_secret(cred: Credential, args: argparse.Namespace, *, replaced: bool) 
 
 
 def _when(token: Token) -> str:
-    from vault.core.summary import human_duration
+    from vault.core.summary import format_left
 
     left = token.seconds_left()
-    return "no known expiry" if left is None else f"expires in {human_duration(left)}"
+    return "no known expiry" if left is None else f"expires in {format_left(left)}"
 
 
 def cmd_token(args: argparse.Namespace) -> int:

@@ -69,19 +69,35 @@ def vault_summary(creds: list[Credential], at: datetime | None = None) -> dict[s
     }
 
 
-def human_duration(seconds: int) -> str:
-    """Compact time left: "23h 12m", "4m 10s", "83d 4h"; negative values get "ago" wording."""
-    past = seconds < 0
-    s = abs(seconds)
-    days, rem = divmod(s, 86400)
-    hours, rem = divmod(rem, 3600)
-    minutes, secs = divmod(rem, 60)
+def format_span(seconds: int) -> str:
+    """Two most significant units: "83d 4h", "23h 12m", "4m 10s", "12s" (sign ignored)."""
+    seconds = abs(int(seconds))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
     if days:
-        text = f"{days}d {hours}h"
-    elif hours:
-        text = f"{hours}h {minutes}m"
-    elif minutes:
-        text = f"{minutes}m {secs}s"
-    else:
-        text = f"{secs}s"
-    return f"expired {text} ago" if past else text
+        return f"{days}d {hours}h" if days < 10 else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m"
+    if minutes:
+        return f"{minutes}m {secs}s"
+    return f"{secs}s"
+
+
+def format_left(seconds: int | None) -> str:
+    """Time left in words, the same in the CLI and the TUI: "23h 12m", "expired 3m ago",
+    or "no expiry"."""
+    if seconds is None:
+        return "no expiry"
+    if seconds <= 0:
+        return f"expired {format_span(seconds).split()[0]} ago"
+    return format_span(seconds)
+
+
+def secret_label(seconds: int | None) -> str:
+    """The root secret's own expiry, e.g. "secret 83d" or "secret expired"."""
+    if seconds is None:
+        return ""
+    if seconds <= 0:
+        return "secret expired"
+    return f"secret {seconds // 86400}d" if seconds >= 86400 else f"secret {format_span(seconds)}"

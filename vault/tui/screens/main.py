@@ -246,7 +246,7 @@ class MainScreen(Screen[None]):
             self.post_message(self.ActionDone([name], False, exc.message))
             return
         left = token.seconds_left()
-        from vault.tui.widgets.expiry_bar import format_left
+        from vault.core.summary import format_left
 
         self.post_message(
             self.ActionDone([name], True, f"New token for {name}: {format_left(left)} left.", then)

@@ -26,14 +26,8 @@ from textual.strip import Strip
 from vault.core.clock import now
 from vault.core.model import Credential, Status
 from vault.core.providers import PRESETS
-from vault.tui.widgets.expiry_bar import (
-    bar_segments,
-    format_left,
-    secret_label,
-    secret_share,
-    thin_bar_segments,
-    urgency,
-)
+from vault.core.summary import format_left, secret_label
+from vault.tui.widgets.expiry_bar import bar_segments, secret_share, thin_bar_segments, urgency
 
 SORTS = ("expiry", "name", "style", "status")
 """Sort orders cycled by the sort key; soonest expiry first by default."""

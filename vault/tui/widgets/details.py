@@ -13,7 +13,8 @@ from textual.widgets import Static
 from vault.core.clock import now
 from vault.core.model import Credential, mask
 from vault.core.providers.expiry import jwt_claims
-from vault.tui.widgets.expiry_bar import ExpiryBar, format_left, secret_label
+from vault.core.summary import format_left, secret_label
+from vault.tui.widgets.expiry_bar import ExpiryBar
 
 _WHEN = "%Y-%m-%d %H:%M:%S UTC"
 

@@ -16,6 +16,7 @@ from textual.widget import Widget
 
 from vault.core.clock import now
 from vault.core.model import Credential
+from vault.core.summary import format_left
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
 FULL = "█"
@@ -26,39 +27,6 @@ WARN_SHARE = 0.30
 """Below this share left a bar turns to the warning colour."""
 BAD_SHARE = 0.10
 """Below this share left (the default auto-refresh point) a bar turns to the error colour."""
-
-
-def format_span(seconds: int) -> str:
-    """Two most significant units: "83d 4h", "23h 12m", "4m 10s", "12s"."""
-    seconds = abs(int(seconds))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h" if days < 10 else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m"
-    if minutes:
-        return f"{minutes}m {secs}s"
-    return f"{secs}s"
-
-
-def format_left(seconds: int | None) -> str:
-    """ "23h 12m", "expired 3m ago", or "no expiry"."""
-    if seconds is None:
-        return "no expiry"
-    if seconds <= 0:
-        return f"expired {format_span(seconds).split()[0]} ago"
-    return format_span(seconds)
-
-
-def secret_label(seconds: int | None) -> str:
-    """The root secret's own expiry, e.g. "secret 83d" or "secret expired"."""
-    if seconds is None:
-        return ""
-    if seconds <= 0:
-        return "secret expired"
-    return f"secret {seconds // 86400}d" if seconds >= 86400 else f"secret {format_span(seconds)}"
 
 
 def urgency(share: float | None, seconds: int | None) -> str:
