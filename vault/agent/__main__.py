@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from vault.agent.server import DEFAULT_IDLE_TIMEOUT, KEY_BYTES, Agent, check_owner
+from vault.agent.server import KEY_BYTES, Agent, check_owner
 from vault.core.errors import VaultError
 from vault.core.hardening import disable_core_dumps
 from vault.core.store import VaultStore
@@ -45,7 +45,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     disable_core_dumps()
     parser = argparse.ArgumentParser(prog="python -m vault.agent")
     parser.add_argument("--vault", required=True, type=Path)
-    parser.add_argument("--timeout", type=int, default=DEFAULT_IDLE_TIMEOUT, metavar="SECONDS")
+    # Always given by start_agent: the default lives in one place, the config's AGENT_TIMEOUT.
+    parser.add_argument("--timeout", type=int, required=True, metavar="SECONDS")
     args = parser.parse_args(argv)
     try:
         key = _read_key()

@@ -22,7 +22,7 @@ from typing import Any
 
 from vault.agent import protocol
 from vault.agent.location import canonical, lock_path, private_runtime_dir, socket_path
-from vault.agent.protocol import DEFAULT_IDLE_TIMEOUT, KEY_BYTES
+from vault.agent.protocol import KEY_BYTES
 from vault.core.errors import VaultError
 from vault.core.passphrase import child_environ
 
@@ -178,7 +178,7 @@ def stop_agent(vault: Path, on_problem: Problem | None = None) -> bool:
     return True
 
 
-def start_agent(vault: Path, data_key: bytes, timeout: int = DEFAULT_IDLE_TIMEOUT) -> int:
+def start_agent(vault: Path, data_key: bytes, timeout: int) -> int:
     """Start a detached agent holding ``data_key`` for ``vault``; returns its pid.
 
     The key goes to the child on a pipe (stdin), never in argv or the environment. Returns

@@ -36,8 +36,6 @@ MAX_NAME = 256
 KEY_BYTES = 32
 """Length of the vault's data key (FORMAT.md, "Keys")."""
 
-DEFAULT_IDLE_TIMEOUT = 15 * 60
-"""Lock after 15 minutes without a key request (rbw's default is one hour; we lean safer)."""
 
 _LENGTH = struct.Struct(">I")
 

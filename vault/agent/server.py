@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from vault.agent import protocol
 from vault.agent.location import canonical, lock_path, private_runtime_dir, socket_path
-from vault.agent.protocol import DEFAULT_IDLE_TIMEOUT, KEY_BYTES
+from vault.agent.protocol import KEY_BYTES
 from vault.core.clock import iso
 from vault.core.errors import VaultError
 from vault.core.store import flock_within
@@ -45,7 +45,7 @@ _UCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
 REFUSED = protocol.error("Refused: this agent serves its own user.")
 """The whole answer any other uid gets, whatever it asked."""
 
-__all__ = ["DEFAULT_IDLE_TIMEOUT", "KEY_BYTES", "Agent", "check_owner", "peer_uid"]
+__all__ = ["KEY_BYTES", "Agent", "check_owner", "peer_uid"]
 
 
 def peer_uid(conn: socket.socket) -> int | None:

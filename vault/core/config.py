@@ -58,7 +58,8 @@ class AutoRefresh:
 
 
 AGENT_TIMEOUT = 15 * 60
-"""Idle seconds before the session agent locks itself (``tokenvault unlock``'s default)."""
+"""Idle seconds before the session agent locks itself: the one default for ``tokenvault unlock``
+and the TUI (rbw's is one hour; a key in memory should not outlive its use by much)."""
 
 
 @dataclass
