@@ -36,13 +36,18 @@ if TYPE_CHECKING:
 
 Handler = Callable[[argparse.Namespace], int]
 
-# Which secret `--secret-file` / `--secret-stdin` fills for each style; PEM keys come from
-# `--private-key-file`. Secrets never come from argv: they would show in `ps` and shell history.
-PRIMARY_SECRET = {
-    "app-token": "app_secret",
-    "secret-exchange": "client_secret",
-    "oauth2-client-credentials": "client_secret",
-}
+GLOBAL_VALUE_OPTIONS = frozenset({"--vault", "--passphrase-file"})
+"""Top-level options that take a value: `first_positional` skips their values."""
+
+
+def primary_secret(style: str) -> str:
+    """Which secret `--secret-file` / `--secret-stdin` fill for ``style`` (the preset says);
+    PEM keys come from `--private-key-file`. Secrets never come from argv: they would show in
+    `ps` and shell history."""
+    from vault.core.providers.presets import PRESETS
+
+    preset = PRESETS.get(style)
+    return (preset.primary_secret if preset else None) or "client_secret"
 
 
 # -- shared plumbing ---------------------------------------------------------------------------
@@ -127,7 +132,7 @@ def parse_assignments(pairs: Sequence[str] | None) -> dict[str, Any]:
 def read_secrets(args: argparse.Namespace, style: str) -> dict[str, str]:
     """Collect secrets from files or stdin (never argv)."""
     found: dict[str, str] = {}
-    primary = PRIMARY_SECRET.get(style, "client_secret")
+    primary = primary_secret(style)
     if getattr(args, "secret_file", None) and getattr(args, "secret_stdin", False):
         raise UsageError("Give the secret with --secret-file or --secret-stdin, not both.")
     if getattr(args, "secret_file", None):
@@ -203,7 +208,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
             cred.settings.pop(key, None)
         cred.secrets.update(secrets)
         # A rotated client secret starts its own clock (ShiftIQ: 90 days) unless a date is given.
-        stamp_secret(cred, args, replaced=PRIMARY_SECRET.get(cred.provider, "") in secrets)
+        stamp_secret(cred, args, replaced=primary_secret(cred.provider) in secrets)
         # Same checks as `add`; raising here leaves the stored credential as it was.
         cred.settings = check_provider_settings(cred.provider, cred.settings, cred.secrets)
         if args.auto_refresh is not None:
@@ -918,12 +923,11 @@ class _Unused:
 
 def first_positional(argv: Sequence[str]) -> str | None:
     """The command word in ``argv``, skipping the global options and their values."""
-    takes_value = {"--vault", "--passphrase-file"}
     skip = False
     for arg in argv:
         if skip:
             skip = False
-        elif arg in takes_value:
+        elif arg in GLOBAL_VALUE_OPTIONS:
             skip = True
         elif arg == "--":
             return None

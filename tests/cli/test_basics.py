@@ -246,3 +246,19 @@ def test_bad_input_is_one_sentence_never_a_traceback(
     err = result.stderr.decode()
     assert result.returncode == code, err
     assert "Traceback" not in err and err.count("\n") == 1 and words in err
+
+
+def test_the_command_word_finder_knows_every_global_option_with_a_value() -> None:
+    """`first_positional` picks the sub-parser to build; a global option it did not know
+    would make it take that option's value for the command."""
+    from vault.cli import GLOBAL_VALUE_OPTIONS, build_parser, first_positional
+
+    with_values = {
+        option
+        for action in build_parser()._actions
+        if action.option_strings and action.nargs != 0 and action.dest != "command"
+        for option in action.option_strings
+        if option.startswith("--")
+    }
+    assert with_values == GLOBAL_VALUE_OPTIONS
+    assert first_positional(["--vault", "token", "list", "--json"]) == "list"

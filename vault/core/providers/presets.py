@@ -86,6 +86,12 @@ class Preset:
     """Whether the TUI refreshes on its own by default (off where tokens are costly)."""
 
     @property
+    def primary_secret(self) -> str | None:
+        """The one-line secret `--secret-file`/`--secret-stdin` fill (PEM keys have their own
+        flag), and whose replacement restarts the secret's clock; None for key-only styles."""
+        return next((s for s in self.secrets if s != "private_key"), None)
+
+    @property
     def remote_revoke(self) -> bool:
         """Whether revoke reaches the provider with the default settings."""
         return bool(self.defaults.get("revoke_url"))
