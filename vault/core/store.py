@@ -45,10 +45,10 @@ def _temp_prefix(path: Path) -> str:
     return f".{path.name}.tmp-"
 
 
-def read_file(path: Path) -> bytes:
-    """Read a vault without following a symlink planted at its path."""
+def _open_vault(path: Path) -> int:
+    """A read-only fd on the vault, never through a symlink planted at its path."""
     try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+        return os.open(path, os.O_RDONLY | _NOFOLLOW)
     except FileNotFoundError as exc:
         raise VaultNotFound(
             f"No vault at {path}. Create one with `tokenvault init`, or pass --vault."
@@ -57,9 +57,25 @@ def read_file(path: Path) -> bytes:
         if exc.errno == errno.ELOOP:
             raise VaultError(f"Refusing to open {path}: it is a symbolic link.") from exc
         raise VaultError(f"Cannot read the vault at {path}: {exc.strerror}.") from exc
+
+
+def read_file(path: Path) -> bytes:
+    """Read a whole vault file."""
+    blob = read_if_changed(path, None)
+    assert blob is not None
+    return blob
+
+
+def read_if_changed(path: Path, header: bytes | None) -> bytes | None:
+    """The whole file, or None when it still starts with ``header`` (the version the caller
+    holds): then the payload, 24 MB at 10,000 credentials, is not read at all."""
+    fd = _open_vault(path)
     try:
         with os.fdopen(fd, "rb") as fh:
-            return fh.read()
+            if header is None:
+                return fh.read()
+            head = fh.read(len(header))
+            return None if head == header else head + fh.read()
     except OSError as exc:  # a directory, an unreadable device, an I/O error
         raise VaultError(f"Cannot read the vault at {path}: {exc.strerror}.") from exc
 
@@ -246,12 +262,12 @@ class VaultStore:
 
     def reload(self) -> VaultData:
         """Re-read the file with the held data key (no KDF) and keep the result."""
-        blob = read_file(self.path)
-        raw_header = blob[: format.HEADER_SIZE]
-        if raw_header == self._seen:
-            # Same save as last time (the header holds that save's random nonce and checksum):
-            # skip decrypting and parsing, which dominate at thousands of credentials.
+        # Same save as last time when the header matches (it holds that save's random nonce
+        # and checksum): skip reading, decrypting and parsing the payload.
+        blob = read_if_changed(self.path, self._seen)
+        if blob is None:
             return self.data
+        raw_header = blob[: format.HEADER_SIZE]
         self._header = format.parse_header(blob)
         self.data = format.decrypt_payload(blob, self._header, self.data_key)
         self._seen = raw_header
