@@ -21,7 +21,6 @@ from vault.core.errors import (
     DuplicateCredential,
     UsageError,
     VaultError,
-    VaultFileError,
     VaultNotFound,
 )
 from vault.core.paths import default_vault_path
@@ -108,13 +107,8 @@ def open_store(args: argparse.Namespace, use_agent: bool = True) -> VaultStore:
         )
     # A running agent holds the data key: no passphrase, no KDF. Any agent failure falls back
     # to the passphrase with one sentence, so a dead agent never blocks a command.
-    key = agent_client.agent_key(path, on_problem=_agent_problem) if use_agent else None
-    if key is not None:
-        try:
-            return VaultStore.from_key(path, key)
-        except VaultFileError:
-            err("The agent's key does not open this vault; using the passphrase instead.")
-    return VaultStore.unlock(path, get_passphrase(args))
+    store = agent_client.store_from_agent(path, _agent_problem) if use_agent else None
+    return store or VaultStore.unlock(path, get_passphrase(args))
 
 
 def parse_assignments(pairs: Sequence[str] | None) -> dict[str, Any]:

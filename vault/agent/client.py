@@ -18,13 +18,16 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vault.agent import protocol
 from vault.agent.location import canonical, lock_path, private_runtime_dir, socket_path
 from vault.agent.protocol import KEY_BYTES
-from vault.core.errors import VaultError
+from vault.core.errors import VaultError, VaultFileError
 from vault.core.passphrase import child_environ
+
+if TYPE_CHECKING:  # the store (and its crypto) loads only when a key is in hand
+    from vault.core.store import VaultStore
 
 CALL_TIMEOUT = 1.0
 """A live agent answers in well under a millisecond; past this the caller uses the passphrase."""
@@ -151,6 +154,26 @@ def agent_summary(vault: Path) -> dict[str, Any] | None:
     answer = _call(vault, "summary", None)
     summary = None if answer is None else answer.get("summary")
     return summary if isinstance(summary, dict) else None
+
+
+def store_from_agent(vault: Path, on_problem: Problem | None = None) -> VaultStore | None:
+    """The vault opened with its running agent's key (no passphrase, no KDF), or None.
+
+    The one way the CLI and the TUI reuse an agent; any trouble (no agent, a dead one, a key
+    that no longer opens the file after `passwd --rotate-key`) is None plus, where a caller
+    asks, one sentence, so the caller falls back to the passphrase.
+    """
+    key = agent_key(vault, on_problem)
+    if key is None:
+        return None
+    from vault.core.store import VaultStore
+
+    try:
+        return VaultStore.from_key(vault, key)
+    except VaultFileError:
+        if on_problem:
+            on_problem("The agent's key does not open this vault")
+        return None
 
 
 def agent_status(vault: Path, on_problem: Problem | None = None) -> dict[str, Any] | None:

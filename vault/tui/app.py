@@ -116,16 +116,9 @@ class TokenVaultApp(App[int]):
         Never after a lock, explicit or idle, or the lock would undo itself through an agent
         still running for scripts. Any agent trouble just leads to the unlock screen.
         """
-        from vault.agent.client import agent_key
-        from vault.core.errors import VaultError
+        from vault.agent.client import store_from_agent
 
-        key = agent_key(self.vault_path)
-        store = None
-        if key is not None:
-            try:
-                store = VaultStore.from_key(self.vault_path, key)
-            except VaultError:
-                store = None
+        store = store_from_agent(self.vault_path)
         if store is None:
             self.call_from_thread(self.show_gate)
         else:
