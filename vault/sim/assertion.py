@@ -8,6 +8,8 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
+from vault.sim.messages import Request
+
 MAX_IAT_SKEW = 30
 """Seconds an ``iat`` may lie in the future of the server clock (client clocks drift)."""
 
@@ -101,3 +103,30 @@ def verify_assertion(
     if exp <= now:
         raise AssertionRejected("the assertion has expired")
     return claims
+
+
+def assertion_claims(
+    request: Request,
+    key_for_issuer: Callable[[str], RSAPublicKey | None],
+    *,
+    now: float,
+    max_window: int,
+    allowed_claims: frozenset[str],
+    missing: str,
+) -> dict[str, Any]:
+    """Verify the request's bearer assertion, so each style only shapes its own 401 body.
+
+    Raises:
+        AssertionRejected: with ``missing`` as the reason when there is no bearer credential,
+            else as ``verify_assertion`` does.
+    """
+    assertion = request.bearer()
+    if assertion is None:
+        raise AssertionRejected(missing)
+    return verify_assertion(
+        assertion,
+        key_for_issuer,
+        now=now,
+        max_window=max_window,
+        allowed_claims=allowed_claims,
+    )

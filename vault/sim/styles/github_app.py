@@ -8,7 +8,7 @@ from datetime import UTC, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-from vault.sim.assertion import AssertionRejected, verify_assertion
+from vault.sim.assertion import AssertionRejected, assertion_claims
 from vault.sim.messages import Request, Response, empty_response, json_response
 from vault.sim.routes import Route
 from vault.sim.state import SimState
@@ -39,16 +39,14 @@ def _installation_token(request: Request) -> str | None:
 
 def create_token(state: SimState, request: Request, params: dict[str, str]) -> Response:
     """``POST /app/installations/{installation_id}/access_tokens``."""
-    assertion = request.bearer()
-    if assertion is None:
-        return json_response(401, {"message": "A JSON web token could not be decoded"})
     try:
-        claims = verify_assertion(
-            assertion,
+        claims = assertion_claims(
+            request,
             lambda issuer: _public_key(state, issuer),
             now=state.now().timestamp(),
             max_window=MAX_WINDOW,
             allowed_claims=ALLOWED_CLAIMS,
+            missing="A JSON web token could not be decoded",
         )
     except AssertionRejected as exc:
         return json_response(401, {"message": exc.reason})

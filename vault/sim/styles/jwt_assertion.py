@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-from vault.sim.assertion import AssertionRejected, verify_assertion
+from vault.sim.assertion import AssertionRejected, assertion_claims
 from vault.sim.messages import BadRequestBody, Request, Response, json_response
 from vault.sim.routes import Route
 from vault.sim.state import SimState
@@ -37,17 +37,14 @@ def _public_key(state: SimState, issuer: str) -> RSAPublicKey | None:
 
 def generate(state: SimState, request: Request, params: dict[str, str]) -> Response:
     """``POST /application/token``: verify the assertion, check the org, issue a token."""
-    assertion = request.bearer()
-    if assertion is None:
-        return json_response(401, {"error": "missing Authorization: Bearer <assertion>"})
-
     try:
-        claims = verify_assertion(
-            assertion,
+        claims = assertion_claims(
+            request,
             lambda issuer: _public_key(state, issuer),
             now=state.now().timestamp(),
             max_window=MAX_WINDOW,
             allowed_claims=ALLOWED_CLAIMS,
+            missing="missing Authorization: Bearer <assertion>",
         )
     except AssertionRejected as exc:
         return json_response(401, {"error": exc.reason})
