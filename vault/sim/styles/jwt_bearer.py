@@ -8,9 +8,16 @@ from datetime import timedelta
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from vault.sim.assertion import AssertionRejected, verify_assertion
-from vault.sim.messages import BadRequestBody, Request, Response, empty_response, json_response
+from vault.sim.messages import Request, Response, empty_response, json_response
 from vault.sim.routes import Route
 from vault.sim.state import SimState
+from vault.sim.styles.rfc6749 import (
+    NO_STORE,
+    error_response,
+    form_or_error,
+    invalid_token,
+    missing_field,
+)
 
 STYLE = "jwt-bearer"
 LIFETIME = timedelta(hours=1)
@@ -19,11 +26,10 @@ MAX_WINDOW = 3600
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 ALLOWED_CLAIMS = frozenset({"iss", "scope", "aud", "iat", "exp", "sub"})
 TOKEN_PATH = "/token"
-_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def _error(status: int, error: str, description: str) -> Response:
-    return json_response(status, {"error": error, "error_description": description}, _NO_STORE)
+    return error_response(status, error, description, NO_STORE)
 
 
 def _endpoint_url(request: Request) -> str | None:
@@ -43,18 +49,17 @@ def _audience_ok(aud: object, expected: str | None) -> bool:
 
 def token(state: SimState, request: Request, params: dict[str, str]) -> Response:
     """``POST /token``: verify the service account's assertion, issue a one-hour token."""
-    try:
-        form = request.form()
-    except BadRequestBody as exc:
-        return _error(400, "invalid_request", str(exc))
+    form = form_or_error(request, NO_STORE)
+    if isinstance(form, Response):
+        return form
     grant = form.get("grant_type")
     if not grant:
-        return _error(400, "invalid_request", "grant_type is missing.")
+        return missing_field("grant_type", NO_STORE)
     if grant != GRANT_TYPE:
         return _error(400, "unsupported_grant_type", f"Only {GRANT_TYPE} is supported.")
     assertion = form.get("assertion")
     if not assertion:
-        return _error(400, "invalid_request", "assertion is missing.")
+        return missing_field("assertion", NO_STORE)
 
     def key_for(issuer: str) -> RSAPublicKey | None:
         client = state.jwt_bearer_client(issuer)
@@ -99,18 +104,17 @@ def token(state: SimState, request: Request, params: dict[str, str]) -> Response
         "token_type": "Bearer",
         "expires_in": int(LIFETIME.total_seconds()),
     }
-    return json_response(200, answer, _NO_STORE)
+    return json_response(200, answer, NO_STORE)
 
 
 def revoke(state: SimState, request: Request, params: dict[str, str]) -> Response:
     """``POST /revoke``: RFC 7009 without client auth (as Google's); 200 for unknown tokens."""
-    try:
-        form = request.form()
-    except BadRequestBody as exc:
-        return _error(400, "invalid_request", str(exc))
+    form = form_or_error(request, NO_STORE)
+    if isinstance(form, Response):
+        return form
     value = form.get("token")
     if not value:
-        return _error(400, "invalid_request", "token is missing.")
+        return missing_field("token", NO_STORE)
     if state.valid_token(STYLE, value) is not None:
         state.revoke(value)
     return empty_response(200)
@@ -120,11 +124,7 @@ def whoami(state: SimState, request: Request, params: dict[str, str]) -> Respons
     """``GET /jwt-bearer/whoami``: an API call with the access token."""
     issued = state.valid_token(STYLE, request.bearer())
     if issued is None:
-        return json_response(
-            401,
-            {"error": "invalid_token", "error_description": "Invalid Credentials"},
-            {"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        )
+        return invalid_token("Invalid Credentials")
     answer = {"client_email": issued.subject, "scope": issued.details["scope"]}
     if "sub" in issued.details:
         answer["sub"] = issued.details["sub"]

@@ -9,19 +9,19 @@ import secrets
 import urllib.parse
 from datetime import timedelta
 
-from vault.sim.messages import (
-    BadRequestBody,
-    Request,
-    Response,
-    empty_response,
-    json_response,
-)
+from vault.sim.messages import Request, Response, empty_response, json_response
 from vault.sim.routes import Route
 from vault.sim.state import OAuthClient, SimState
+from vault.sim.styles.rfc6749 import (
+    NO_STORE,
+    error_response,
+    form_or_error,
+    invalid_token,
+    missing_field,
+)
 
 STYLE = "oauth2"
 LIFETIME = timedelta(hours=1)
-_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 class _ClientRejected(Exception):
@@ -71,18 +71,16 @@ def _authenticate(state: SimState, request: Request, form: dict[str, str]) -> OA
 def _invalid_client(exc: _ClientRejected) -> Response:
     # RFC 6749 5.2: a client that tried Basic gets a WWW-Authenticate challenge back.
     headers = {"WWW-Authenticate": 'Basic realm="simulator"'} if exc.basic else {}
-    body = {"error": "invalid_client", "error_description": "Client authentication failed."}
-    return json_response(401, body, headers)
+    return error_response(401, "invalid_client", "Client authentication failed.", headers)
 
 
 def _client_request(
     state: SimState, request: Request
 ) -> tuple[dict[str, str], OAuthClient] | Response:
     """The form of a client-authenticated request and its client, or the error answer."""
-    try:
-        form = request.form()
-    except BadRequestBody as exc:
-        return json_response(400, {"error": "invalid_request", "error_description": str(exc)})
+    form = form_or_error(request)
+    if isinstance(form, Response):
+        return form
     try:
         return form, _authenticate(state, request, form)
     except _ClientRejected as exc:
@@ -97,20 +95,12 @@ def token(state: SimState, request: Request, params: dict[str, str]) -> Response
     form, client = checked
     grant = form.get("grant_type")
     if not grant:
-        return json_response(
-            400, {"error": "invalid_request", "error_description": "grant_type is missing."}
-        )
+        return missing_field("grant_type")
     if grant != "client_credentials":
-        return json_response(400, {"error": "unsupported_grant_type"})
+        return error_response(400, "unsupported_grant_type")
     requested = form.get("scope", "").split()
     if any(scope not in client.scopes for scope in requested):
-        return json_response(
-            400,
-            {
-                "error": "invalid_scope",
-                "error_description": "The client may not ask for that scope.",
-            },
-        )
+        return error_response(400, "invalid_scope", "The client may not ask for that scope.")
     scope = " ".join(requested or client.scopes)
     issued = state.issue(
         STYLE, secrets.token_urlsafe(32), client.client_id, LIFETIME, {"scope": scope}
@@ -121,7 +111,7 @@ def token(state: SimState, request: Request, params: dict[str, str]) -> Response
         "expires_in": int(LIFETIME.total_seconds()),
         "scope": scope,
     }
-    return json_response(200, answer, _NO_STORE)
+    return json_response(200, answer, NO_STORE)
 
 
 def revoke(state: SimState, request: Request, params: dict[str, str]) -> Response:
@@ -132,9 +122,7 @@ def revoke(state: SimState, request: Request, params: dict[str, str]) -> Respons
     form, client = checked
     value = form.get("token")
     if not value:
-        return json_response(
-            400, {"error": "invalid_request", "error_description": "token is missing."}
-        )
+        return missing_field("token")
     known = state.valid_token(STYLE, value)
     # Only the client a token was issued to may revoke it; anything else is a silent no-op.
     if known is not None and known.subject == client.client_id:
@@ -146,11 +134,7 @@ def whoami(state: SimState, request: Request, params: dict[str, str]) -> Respons
     """``GET /oauth/whoami``: an API call with the bearer token."""
     issued = state.valid_token(STYLE, request.bearer())
     if issued is None:
-        return json_response(
-            401,
-            {"error": "invalid_token"},
-            {"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        )
+        return invalid_token()
     return json_response(200, {"client_id": issued.subject, "scope": issued.details["scope"]})
 
 
