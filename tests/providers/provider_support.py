@@ -18,6 +18,15 @@ CLIENT_ID = "client-1"
 CLIENT_SECRET = "oauth-client-secret-0001"
 SA_EMAIL = "reports@acme-prod.iam.gserviceaccount.com"
 SA_SCOPES = ("https://www.googleapis.com/auth/bigquery.readonly", "read", "write")
+COUNTER = {
+    "app-token": "app-token",
+    "jwt-assertion": "jwt-assertion",
+    "github-app": "github-app",
+    "secret-exchange": "secret-exchange",
+    "oauth2-client-credentials": "oauth2",
+    "jwt-bearer": "jwt-bearer",
+}
+"""The simulator counter prefix each preset's requests are tallied under (its sim style)."""
 
 
 def settings_for(style: str, sim: Simulator) -> tuple[dict[str, Any], dict[str, str]]:

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.providers.conftest import AddFn, ShiftableClock
-from tests.providers.provider_support import PARTITION, settings_for
+from tests.providers.provider_support import COUNTER, PARTITION, settings_for
 from vault import VaultAuth
 from vault.core import tokens
 from vault.core.model import EventKind, Status, Token
@@ -23,14 +23,6 @@ WHOAMI = {
     "secret-exchange": f"/v2/{PARTITION}/whoami",
     "oauth2-client-credentials": "/oauth/whoami",
     "jwt-bearer": "/jwt-bearer/whoami",
-}
-COUNTER = {
-    "app-token": "app-token",
-    "jwt-assertion": "jwt-assertion",
-    "github-app": "github-app",
-    "secret-exchange": "secret-exchange",
-    "oauth2-client-credentials": "oauth2",
-    "jwt-bearer": "jwt-bearer",
 }
 EXPIRY_SOURCE = {
     "app-token": "fixed",

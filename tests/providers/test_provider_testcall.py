@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.providers.conftest import AddFn
-from tests.providers.provider_support import settings_for
+from tests.providers.provider_support import COUNTER, settings_for
 from vault.core import tokens
 from vault.core.errors import UsageError
 from vault.core.model import EventKind
@@ -13,15 +13,6 @@ from vault.core.providers import PRESETS, validate_settings
 from vault.core.store import VaultStore
 from vault.core.testcall import atest_call
 from vault.sim import Simulator
-
-COUNTER = {
-    "app-token": "app-token",
-    "jwt-assertion": "jwt-assertion",
-    "github-app": "github-app",
-    "secret-exchange": "secret-exchange",
-    "oauth2-client-credentials": "oauth2",
-    "jwt-bearer": "jwt-bearer",
-}
 
 
 def _add(style: str, sim: Simulator, add: AddFn, rsa_pair: tuple[str, str]) -> str:
