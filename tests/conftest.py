@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.store_support import PASSPHRASE
+from vault.core.crypto import KdfParams
+from vault.core.store import VaultStore
+
 
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
@@ -32,3 +36,15 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     # Tests may use a KDF cheaper than the production floor only through this explicit switch.
     monkeypatch.setenv("TOKENVAULT_TEST_KDF_FLOOR", "1")
     yield home
+
+
+@pytest.fixture
+def vault_path(tmp_path: Path) -> Path:
+    """Where ``store`` puts its vault: a directory the store itself must create."""
+    return tmp_path / "vaults" / "test.tvault"
+
+
+@pytest.fixture
+def store(vault_path: Path) -> VaultStore:
+    """A fresh real vault (cheap KDF) shared by the core and TUI suites."""
+    return VaultStore.create(vault_path, PASSPHRASE, KdfParams.cheap())

@@ -2,25 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from vault.core.crypto import KdfParams
+from tests.store_support import PASSPHRASE as PASSPHRASE
 from vault.core.model import Credential, Token
-from vault.core.store import VaultStore
-
-PASSPHRASE = "correct horse battery staple"
-
-
-@pytest.fixture
-def vault_path(tmp_path: Path) -> Path:
-    return tmp_path / "vaults" / "test.tvault"
-
-
-@pytest.fixture
-def store(vault_path: Path) -> VaultStore:
-    return VaultStore.create(vault_path, PASSPHRASE, KdfParams.cheap())
 
 
 def make_credential(

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.store_support import PASSPHRASE as PASSPHRASE
 from vault.core import clock
 from vault.core.clock import now
 from vault.core.config import Config
@@ -21,18 +22,7 @@ from vault.tui.app import TokenVaultApp
 from vault.tui.demo import demo_credentials
 from vault.tui.screens.main import MainScreen
 
-PASSPHRASE = "correct horse battery staple"
 FROZEN = datetime(2026, 3, 14, 9, 26, 53, tzinfo=UTC)
-
-
-@pytest.fixture
-def vault_path(tmp_path: Path) -> Path:
-    return tmp_path / "vault" / "test.tvault"
-
-
-@pytest.fixture
-def store(vault_path: Path) -> VaultStore:
-    return VaultStore.create(vault_path, PASSPHRASE, KdfParams.cheap())
 
 
 @pytest.fixture
