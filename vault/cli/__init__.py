@@ -1,0 +1,114 @@
+"""The `tokenvault` command: thin `cmd_<verb>` handlers over vault.core (pass's shape)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import cast
+
+from vault import __version__
+from vault.cli import agent, git, tokens, ui, vaultfile
+from vault.cli.common import Handler, err
+from vault.cli.ui import cmd_tui
+from vault.core.errors import VaultError
+
+# One module per command family, each with a `register(command)` that adds its sub-parsers;
+# `common` holds what they share. At module level they import only the agent client, errors,
+# paths and passphrase sources: the store, the model, the crypto and the network stack load
+# inside the handlers that use them, so `build_parser(only=...)` plus one handler stays lean.
+
+__all__ = ["GLOBAL_VALUE_OPTIONS", "build_parser", "first_positional", "main"]
+
+GLOBAL_VALUE_OPTIONS = frozenset({"--vault", "--passphrase-file"})
+"""Top-level options that take a value: `first_positional` skips their values."""
+
+
+class _Unused:
+    """Stands in for the parsers of commands not being run: every call is a cheap no-op.
+
+    Building all twenty sub-parsers costs ~20 ms (argparse looks up translations for every
+    help string); `tokenvault token` in a shell prompt or script should not pay for it.
+    """
+
+    def __getattr__(self, name: str) -> Callable[..., _Unused]:
+        return lambda *args, **kwargs: self
+
+
+def first_positional(argv: Sequence[str]) -> str | None:
+    """The command word in ``argv``, skipping the global options and their values."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in GLOBAL_VALUE_OPTIONS:
+            skip = True
+        elif arg == "--":
+            return None
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or with ``only`` just that command's sub-parser."""
+    parser = argparse.ArgumentParser(
+        prog="tokenvault",
+        description="A passphrase-encrypted vault for API credentials with live token expiry. "
+        "Run with no command to open the terminal UI.",
+        epilog="Exit codes: 0 success, 1 failed, 2 usage error, 3 wrong passphrase, 4 vault "
+        "file damaged or unsupported. Guide: docs/guide.md; threat model: SECURITY.md.",
+    )
+    parser.add_argument("--version", action="version", version=f"tokenvault {__version__}")
+    parser.add_argument(
+        "--vault", metavar="PATH", help="vault file (default: $TOKENVAULT_VAULT or platformdirs)"
+    )
+    parser.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        help="read the passphrase from FILE (else $TOKENVAULT_PASSPHRASE_FILE, "
+        "$TOKENVAULT_PASSPHRASE, then a prompt)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    built: list[str] = []
+
+    def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        if only is not None and name != only:
+            return cast(argparse.ArgumentParser, _Unused())
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=handler)
+        built.append(name)
+        return p
+
+    # The order is the order `tokenvault --help` lists the commands in.
+    vaultfile.register(command)
+    ui.register(command)
+    agent.register(command)
+    git.register(command)
+    tokens.register(command)
+    if only is not None and not built:
+        return build_parser()  # not a command name: the full parser lists the real ones
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(first_positional(words))
+    args = parser.parse_args(words)
+    handler: Handler = getattr(args, "func", cmd_tui)
+    try:
+        return handler(args)
+    except VaultError as exc:
+        err(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err("interrupted; nothing more was changed.")
+        return 130
+    except BrokenPipeError:
+        return 1
+    except OSError as exc:
+        # A file or folder the user named is unusable (a directory, no permission, ...).
+        where = f" ({exc.filename})" if exc.filename else ""
+        err(f"{exc.strerror or type(exc).__name__}{where}; nothing was changed.")
+        return 1

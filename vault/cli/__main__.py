@@ -1,0 +1,7 @@
+"""`python -m vault.cli ...`: the same as the `tokenvault` command."""
+
+import sys
+
+from vault.cli import main
+
+sys.exit(main())
