@@ -8,7 +8,8 @@ from enum import StrEnum
 from typing import Any
 
 from vault.core.clock import iso, now, parse_utc
-from vault.core.errors import VaultCorrupted
+from vault.core.errors import CredentialNotFound, DuplicateCredential, VaultCorrupted
+from vault.core.names import check_name
 
 SCHEMA = 1
 """Version of the JSON payload inside the encryption (FORMAT.md, "Payload")."""
@@ -271,6 +272,43 @@ class VaultData:
     credentials: dict[str, Credential] = field(default_factory=dict)
     generation: int = 0
     """Bumped on every save, so a reader can tell it has the latest content."""
+
+    def add(self, cred: Credential) -> Credential:
+        """Store a new credential under a checked name (``check_name``); returns it.
+
+        Raises:
+            UsageError: the name is empty, starts with ``-`` or holds control characters.
+            DuplicateCredential: a credential already has that name.
+        """
+        check_name(cred.name)
+        if cred.name in self.credentials:
+            raise DuplicateCredential(cred.name)
+        self.credentials[cred.name] = cred
+        return cred
+
+    def rename(self, old: str, new: str) -> Credential:
+        """Give credential ``old`` the checked name ``new``; nothing changes if a check fails.
+
+        Only new names are checked: a vault holding an odd name from before still opens, and
+        the credential can be renamed to a good name.
+
+        Raises:
+            CredentialNotFound: no credential is called ``old``.
+            UsageError: ``new`` fails ``check_name``.
+            DuplicateCredential: another credential already has the name ``new``.
+        """
+        cred = self.credentials.get(old)
+        if cred is None:
+            raise CredentialNotFound(old)
+        if new == old:
+            return cred
+        check_name(new)
+        if new in self.credentials:
+            raise DuplicateCredential(new)
+        del self.credentials[old]
+        cred.name = new
+        self.credentials[new] = cred
+        return cred
 
     def to_dict(self) -> dict[str, Any]:
         return {
