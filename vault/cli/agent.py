@@ -9,6 +9,7 @@ from vault.agent import client as agent_client
 from vault.agent.duration import format_duration, parse_duration
 from vault.cli.common import Command, get_passphrase, out, print_json, vault_path
 from vault.core.errors import VaultNotFound
+from vault.core.names import printable
 
 
 def cmd_unlock(args: argparse.Namespace) -> int:
@@ -93,7 +94,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     line = f"{summary['credentials']} credentials: {counts}"
     nxt = summary["next_expiry"]
     if nxt is not None:
-        line += f"; next expiry {nxt['name']} at {nxt['expires_at']}"
+        line += f"; next expiry {printable(nxt['name'])} at {nxt['expires_at']}"
     out(line + ".")
     return 0
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from vault.agent import client as agent_client
 from vault.core import passphrase as passphrase_sources
 from vault.core.errors import CredentialNotFound, UsageError, VaultNotFound
+from vault.core.names import printable
 from vault.core.paths import default_vault_path
 
 if TYPE_CHECKING:
@@ -45,7 +46,8 @@ def out(text: str = "") -> None:
 
 
 def err(text: str) -> None:
-    print(f"tokenvault: {text}", file=sys.stderr)
+    # Errors quote names, hosts and providers' own words: never let them drive the terminal.
+    print(f"tokenvault: {printable(text)}", file=sys.stderr)
 
 
 def vault_path(args: argparse.Namespace) -> Path:

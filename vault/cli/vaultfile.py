@@ -25,7 +25,8 @@ from vault.cli.common import (
 )
 from vault.core import passphrase as passphrase_sources
 from vault.core.clock import now, parse_utc
-from vault.core.errors import DuplicateCredential, UsageError
+from vault.core.errors import UsageError
+from vault.core.names import printable
 
 if TYPE_CHECKING:
     from vault.core.model import Credential
@@ -54,13 +55,11 @@ def cmd_add(args: argparse.Namespace) -> int:
     settings = check_provider_settings(args.provider, provider_settings(args), secrets)
     store = open_store(args)
     with store.transaction() as data:
-        if args.name in data.credentials:
-            raise DuplicateCredential(args.name)
         cred = Credential(name=args.name, provider=args.provider, settings=settings)
         cred.secrets.update(secrets)
         apply_provider_defaults(cred, args)
         cred.record(EventKind.CREATED)
-        data.credentials[cred.name] = cred
+        data.add(cred)  # checks the name; raising here saves nothing
     out(f"Added {args.name!r} ({args.provider}).")
     warn_incomplete(cred)
     return 0
@@ -84,12 +83,8 @@ def cmd_edit(args: argparse.Namespace) -> int:
         cred.settings = check_provider_settings(cred.provider, cred.settings, cred.secrets)
         if args.auto_refresh is not None:
             cred.policy.auto = args.auto_refresh == "on"
-        if args.rename and args.rename != cred.name:
-            if args.rename in data.credentials:
-                raise DuplicateCredential(args.rename)
-            del data.credentials[cred.name]
-            cred.name = args.rename
-            data.credentials[cred.name] = cred
+        if args.rename is not None:
+            data.rename(cred.name, args.rename)  # checks the new name, as `add` does
         changed = sorted([*settings, *(args.unset or []), *secrets])
         cred.record(EventKind.EDITED, "changed: " + ", ".join(changed) if changed else "")
     out(f"Updated {cred.name!r}.")
@@ -109,13 +104,16 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not rows:
         out("The vault holds no credentials yet; add one with `tokenvault add`.")
         return 0
-    width = max(len(r["name"]) for r in rows)
-    for row in rows:
+    # A stored name may predate the name checks: it is shown escaped, never raw.
+    names = [printable(r["name"]) for r in rows]
+    width = max(len(name) for name in names)
+    for name, row in zip(names, rows, strict=True):
         left = row["seconds_left"]
         when = "" if left is None else format_left(left)
         secret = row["secret_seconds_left"]
         extra = "" if secret is None else f"  {secret_label(secret)}"
-        out(f"{row['name']:<{width}}  {row['provider']:<26} {row['status']:<9} {when}{extra}")
+        provider = printable(row["provider"])
+        out(f"{name:<{width}}  {provider:<26} {row['status']:<9} {when}{extra}")
     return 0
 
 
@@ -127,18 +125,20 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json(detail)
         return 0
+    # Names, settings, errors and history details may hold a provider's (or an old vault's)
+    # control characters: every value goes through printable() on its way to the terminal.
     for key, value in detail.items():
         if key == "history":
             out("history:")
             for event in value:
-                line = f"  {event['at']}  {event['kind']}"
-                out(f"{line}  {event['detail']}" if event["detail"] else line)
+                line = f"  {event['at']}  {printable(event['kind'])}"
+                out(f"{line}  {printable(event['detail'])}" if event["detail"] else line)
         elif isinstance(value, dict):
             out(f"{key}:")
             for sub, subval in value.items():
-                out(f"  {sub}: {subval}")
+                out(f"  {printable(sub)}: {printable(subval)}")
         else:
-            out(f"{key}: {'' if value is None else value}")
+            out(f"{key}: {'' if value is None else printable(value)}")
     return 0
 
 
