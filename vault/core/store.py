@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import os
 import secrets
@@ -24,6 +23,7 @@ from vault.core.format import Header
 from vault.core.hardening import disable_core_dumps
 from vault.core.model import VaultData
 from vault.core.paths import ensure_private_dir
+from vault.core.safefile import open_regular
 
 # Everything the vault writes is for its owner only (pass: `umask 077`; rbw: 0700 folders).
 FILE_MODE = 0o600
@@ -41,22 +41,28 @@ def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
 
 
+def pre_restore_path(path: Path) -> Path:
+    """The version a restore is replacing, under a name the temp-file cleanup never deletes.
+
+    It exists only while ``restore_backup`` runs, or after one was killed: then it is the
+    only copy of the vault as it was before the restore (FORMAT.md, "Files beside the vault").
+    """
+    return path.with_name(path.name + ".pre-restore")
+
+
 def _temp_prefix(path: Path) -> str:
     return f".{path.name}.tmp-"
 
 
 def _open_vault(path: Path) -> int:
-    """A read-only fd on the vault, never through a symlink planted at its path."""
+    """A read-only fd on the vault: never through a symlink planted at its path, and never a
+    FIFO or device (``--vault /dev/zero`` is refused at once instead of read forever)."""
     try:
-        return os.open(path, os.O_RDONLY | _NOFOLLOW)
+        return open_regular(path, "vault", VaultError, follow=False)
     except FileNotFoundError as exc:
         raise VaultNotFound(
             f"No vault at {path}. Create one with `tokenvault init`, or pass --vault."
         ) from exc
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise VaultError(f"Refusing to open {path}: it is a symbolic link.") from exc
-        raise VaultError(f"Cannot read the vault at {path}: {exc.strerror}.") from exc
 
 
 def read_file(path: Path) -> bytes:
@@ -133,48 +139,70 @@ def write_atomic(path: Path, blob: bytes, keep_backup: bool = True) -> None:
     current version, os.replace, fsync of the folder. Any failure (a full disk included)
     removes the temp file and leaves the old vault untouched.
     """
-    folder = path.parent
-    tmp = folder / f"{_temp_prefix(path)}{secrets.token_hex(6)}"
+    tmp: Path | None = None
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, FILE_MODE)
-        try:
-            view = memoryview(blob)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        tmp = _write_temp(path, blob)
         if keep_backup and os.path.lexists(path):
-            _link_backup(path)
+            _link_as(path, backup_path(path), path)
         os.replace(tmp, path)
-        dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        _fsync_folder(path.parent)
     except OSError as exc:
-        with suppress(OSError):
-            os.unlink(tmp)
+        if tmp is not None:
+            with suppress(OSError):
+                os.unlink(tmp)
         raise SaveFailed(
             f"Could not save the vault ({exc.strerror or exc}); the vault on disk is unchanged."
         ) from exc
 
 
-def _link_backup(path: Path) -> None:
-    # A hard link keeps the previous version without copying it; the rename makes it atomic.
-    staging = path.parent / f"{_temp_prefix(path)}bak-{secrets.token_hex(4)}"
+def _write_temp(path: Path, blob: bytes) -> Path:
+    """A new temp file beside ``path`` holding ``blob``, created 0600 before any byte, fsynced."""
+    tmp = path.parent / f"{_temp_prefix(path)}{secrets.token_hex(6)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, FILE_MODE)
     try:
-        os.link(path, staging, follow_symlinks=False)
+        view = memoryview(blob)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+    os.close(fd)
+    return tmp
+
+
+def _fsync_folder(folder: Path) -> None:
+    # The renames are durable only once the folder itself is on disk.
+    dir_fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _link_as(source: Path, dest: Path, vault: Path) -> None:
+    """Make ``dest`` another name of ``source``'s current version, atomically.
+
+    A hard link keeps the version without copying it; linking to a temp name first and
+    renaming it over ``dest`` means ``dest`` is at every instant either its old file or the
+    new one (a crash leaves at most a temp name, which the next lock removes).
+    """
+    # Named as a temp file of ``vault``, so the next lock removes it if we are killed here.
+    staging = vault.parent / f"{_temp_prefix(vault)}link-{secrets.token_hex(4)}"
+    try:
+        os.link(source, staging, follow_symlinks=False)
     except OSError:
-        with open(path, "rb") as src:
+        with open(source, "rb") as src:
             data = src.read()
         fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, FILE_MODE)
         with os.fdopen(fd, "wb") as dst:
             dst.write(data)
             dst.flush()
             os.fsync(dst.fileno())
-    os.replace(staging, backup_path(path))
+    os.replace(staging, dest)
     # rename() is a no-op when both names already link the same inode (a save killed between
     # the backup link and the replace leaves the backup equal to the vault): drop the staging
     # name ourselves.
@@ -210,7 +238,8 @@ class VaultStore:
         kdf = kdf or KdfParams.default()
         kdf.check()
         path = Path(path)
-        ensure_private_dir(path.parent)
+        # Only folders made here become 0700: the user's own folder keeps its mode.
+        ensure_private_dir(path.parent, tighten_existing=False)
         disable_core_dumps()
         data_key = crypto.random_bytes(crypto.KEY_BYTES)
         header = _new_wrap(passphrase, data_key, kdf)
@@ -306,8 +335,11 @@ class VaultStore:
     ) -> None:
         """Re-wrap the data key under a new salt and passphrase (and optionally cost).
 
-        The backup is replaced by the re-wrapped file: a passphrase is usually changed because
-        the old one may be known, so no file this tool keeps may still open with it.
+        A passphrase is usually changed because the old one may be known, so no file this
+        tool keeps may still open with it, even if the process is killed part way: the
+        re-wrapped file becomes the backup and the ``.pre-restore`` copy is dropped *before*
+        it becomes the vault. Until that last rename the vault still opens with the old
+        passphrase; after it, every kept file opens with the new one only.
         ``rotate_key`` also draws a new data key and re-encrypts the payload, so a copy of an
         old file taken elsewhere plus the old passphrase no longer decrypts future versions
         (an agent holding the old key stops working and must be unlocked again).
@@ -316,17 +348,31 @@ class VaultStore:
         kdf.check()
         with file_lock(self.path):
             data = self.reload()
-            if rotate_key:
-                self._data_key = crypto.random_bytes(crypto.KEY_BYTES)
-            self._header = _new_wrap(new_passphrase, self.data_key, kdf)
-            self._save_locked(data, keep_backup=False)
+            old_key, old_header = self._data_key, self._header
+            key = crypto.random_bytes(crypto.KEY_BYTES) if rotate_key else self.data_key
+            header = _new_wrap(new_passphrase, key, kdf)
+            data.generation += 1
+            blob = format.encode(data, key, header)
+            tmp: Path | None = None
             try:
-                _link_backup(self.path)
+                tmp = _write_temp(self.path, blob)
+                _link_as(tmp, backup_path(self.path), self.path)
+                with suppress(FileNotFoundError):
+                    os.unlink(pre_restore_path(self.path))
+                os.replace(tmp, self.path)
+                _fsync_folder(self.path.parent)
             except OSError as exc:
+                if tmp is not None:
+                    with suppress(OSError):
+                        os.unlink(tmp)
+                self._data_key, self._header, self._seen = old_key, old_header, None
                 raise SaveFailed(
-                    f"The passphrase was changed, but the backup could not be replaced "
-                    f"({exc.strerror or exc}); delete {backup_path(self.path)} by hand."
+                    f"Could not change the passphrase ({exc.strerror or exc}); the vault still "
+                    "opens with the old one."
                 ) from exc
+            self._data_key, self._header = key, format.parse_header(blob)
+            self._seen = blob[: format.HEADER_SIZE]
+            self.data = data
 
     def close(self) -> None:
         """Drop the keys and decrypted data (Python cannot promise the memory is wiped)."""
@@ -345,10 +391,14 @@ def _new_wrap(passphrase: str, data_key: bytes, kdf: KdfParams) -> Header:
 def restore_backup(path: Path, passphrase: str) -> VaultStore:
     """Put the backup back in place after checking the passphrase opens it.
 
-    The current file becomes the new backup, so a restore can itself be undone.
+    The current file becomes the new backup, so a restore can itself be undone. Swapping two
+    names takes a third: the current version is first linked as ``.pre-restore`` (a name the
+    temp cleanup keeps), so a kill at any step leaves the version being restored in the vault
+    or the backup, and the replaced version in the vault, ``.pre-restore`` or the backup.
     """
     path = Path(path)
     bak = backup_path(path)
+    undo = pre_restore_path(path)
     if not os.path.lexists(bak):
         raise VaultNotFound(f"No backup at {bak}; nothing was changed.")
     with file_lock(path):
@@ -356,5 +406,23 @@ def restore_backup(path: Path, passphrase: str) -> VaultStore:
         # back a different file from the one the passphrase was checked against.
         blob = read_file(bak)
         restored = VaultStore.unlock(path, passphrase, blob=blob)
-        write_atomic(path, blob, keep_backup=os.path.lexists(path))
+        tmp: Path | None = None
+        try:
+            if os.path.lexists(path):
+                _link_as(path, undo, path)
+            tmp = _write_temp(path, blob)
+            os.replace(tmp, path)
+            if os.path.lexists(undo):
+                os.replace(undo, bak)
+                # A no-op when both already name one inode (a restore right after passwd).
+                with suppress(FileNotFoundError):
+                    os.unlink(undo)
+            _fsync_folder(path.parent)
+        except OSError as exc:
+            if tmp is not None:
+                with suppress(OSError):
+                    os.unlink(tmp)
+            raise SaveFailed(
+                f"Could not restore the backup ({exc.strerror or exc}); {bak} is kept."
+            ) from exc
     return restored
