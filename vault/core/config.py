@@ -10,6 +10,7 @@ from typing import Any
 
 from vault.core.errors import ConfigError
 from vault.core.paths import config_dir
+from vault.core.safefile import read_bounded, write_through
 
 CLIPBOARD_TIMEOUT = 30
 """Seconds before a copied token is wiped from the clipboard (pass uses 45 s; we are stricter)."""
@@ -18,6 +19,9 @@ AUTO_LOCK = 300
 """Idle seconds before the TUI drops its keys and decrypted data and shows the unlock screen."""
 
 DEFAULT_THEME = "tokenvault-dark"
+
+MAX_CONFIG_BYTES = 1024 * 1024
+"""A config is a few hundred bytes; anything past a MiB is not one (and is not read whole)."""
 
 _TOP_KEYS = frozenset({"theme", "keymap", "clipboard", "lock", "auto_refresh", "agent"})
 _AGENT_KEYS = frozenset({"start_on_unlock", "timeout"})
@@ -99,11 +103,10 @@ def load_config(path: Path | None = None) -> Config:
     path = path or config_path()
     cfg = Config(path=path)
     try:
-        raw = path.read_bytes()
+        # A FIFO or /dev/zero named as the config is refused at once, not read forever.
+        raw = read_bounded(path, "config file", MAX_CONFIG_BYTES, ConfigError)
     except FileNotFoundError:
         return cfg
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from exc
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -197,13 +200,20 @@ def _int(value: Any, key: str, low: int, high: int, warn: Any, default: int) -> 
 def save_theme(name: str, path: Path | None = None) -> None:
     """Remember the chosen theme, rewriting only the top-level ``theme`` line.
 
-    Other lines (comments included) are kept as the user wrote them.
+    Other lines (comments included) are kept as the user wrote them. The write goes through
+    a fresh temp file and keeps a symlinked config a symlink (``safefile.write_through``).
+
+    Raises:
+        ConfigError: the file cannot be read or written (one sentence naming it).
     """
     path = path or config_path()
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        raw = read_bounded(path, "config file", MAX_CONFIG_BYTES, ConfigError)
+        lines = raw.decode("utf-8").splitlines()
     except FileNotFoundError:
         lines = []
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text; the theme was not saved.") from None
     entry = f"theme = {_toml_string(name)}"
     for index, line in enumerate(lines):
         if line.startswith("["):
@@ -214,10 +224,7 @@ def save_theme(name: str, path: Path | None = None) -> None:
             break
     else:
         lines.append(entry)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    write_through(path, ("\n".join(lines) + "\n").encode("utf-8"), "config file", ConfigError)
 
 
 def _toml_string(text: str) -> str:

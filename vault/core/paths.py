@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -43,9 +44,29 @@ def runtime_dir() -> Path:
     return Path(tempfile.gettempdir()) / f"{APP}-{os.getuid()}"
 
 
-def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) as 0700; tighten it if it exists with looser bits."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if path.stat().st_mode & 0o077:
+def ensure_private_dir(path: Path, *, tighten_existing: bool = True) -> Path:
+    """Create ``path`` and any missing parents, each 0700 (whatever the umask).
+
+    Args:
+        tighten_existing: also chmod an existing ``path`` to 0700. Only for a folder that is
+            tokenvault's own (the agent's runtime folder). Never for the vault's folder: that
+            may be a shared project folder (setgid), /tmp (sticky 1777) or a 0755 home, and
+            changing its mode would break it for everyone else; the vault warns instead
+            (``vault.core.exposure``).
+    """
+    missing: list[Path] = []
+    folder = path
+    while not os.path.lexists(folder) and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for created in reversed(missing):
+        try:
+            created.mkdir(mode=0o700)
+        except FileExistsError:
+            continue  # made by someone else meanwhile: not ours, so its mode is not ours to set
+        os.chmod(created, 0o700)  # the umask may have taken bits away; ours is exactly 0700
+    if tighten_existing and not missing and path.stat().st_mode & 0o077:
         os.chmod(path, 0o700)
+    if not path.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path))
     return path
