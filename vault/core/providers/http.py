@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import re
 import time
@@ -11,13 +10,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
-from urllib.parse import quote, quote_plus
 
 import httpx
 
 from vault.core.clock import now
 from vault.core.errors import ProviderError
-from vault.core.model import mask
+
+# Masking lives in its own module; these names stay importable from here for the callers.
+from vault.core.providers.mask import request_secrets, scrub
 
 MESSAGE_LIMIT = 200
 """Characters of a provider's own message quoted back; enough to read, never a whole page."""
@@ -48,50 +48,6 @@ def _cut(text: str) -> str:
     if len(text) > MESSAGE_LIMIT:
         text = text[: MESSAGE_LIMIT - 1].rstrip() + "…"
     return text
-
-
-SENSITIVE_HEADERS = ("authorization", "proxy-authorization", "app-token")
-"""Request headers whose values are credentials; an echo of them is masked like a secret."""
-
-
-def _encodings(secret: str) -> set[str]:
-    """The ways a secret can come back in a provider's echo of our request: as sent, JSON-
-    escaped (either way), form- or URL-encoded, or base64 (an HTTP Basic header)."""
-    forms = {
-        secret,
-        json.dumps(secret)[1:-1],
-        json.dumps(secret, ensure_ascii=False)[1:-1],
-        quote_plus(secret),
-        quote(secret, safe=""),
-        base64.b64encode(secret.encode()).decode(),
-    }
-    return {form for form in forms if len(form) >= 4}
-
-
-def scrub(text: str, secrets: Iterable[str]) -> str:
-    """Replace any secret a provider echoed back by its mask (a provider may quote the request).
-
-    Longest forms first, so a secret inside a longer one (an assertion holding a key id, say)
-    cannot leave the longer one half-masked.
-    """
-    forms = sorted({f for s in secrets if s for f in _encodings(s)}, key=len, reverse=True)
-    for form in forms:
-        if form in text:
-            text = text.replace(form, mask(form))
-    return text
-
-
-def request_secrets(request: httpx.Request | None) -> list[str]:
-    """Credential values our request carried in its headers (Basic/Bearer values, app tokens)."""
-    if request is None:
-        return []
-    found = []
-    for name in SENSITIVE_HEADERS:
-        value = request.headers.get(name)
-        if value:
-            found.append(value)
-            found.append(value.split(" ", 1)[-1])  # without the scheme word
-    return found
 
 
 def provider_message(response: httpx.Response, secrets: Iterable[str] = ()) -> str:
