@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from datetime import timedelta
 
 import httpx
 import pytest
 
-from tests.providers.conftest import AddFn
+from tests.providers.conftest import AddFn, ShiftableClock
 from tests.providers.provider_support import settings_for
 from vault import VaultAuth
 from vault.core import tokens
@@ -99,6 +100,7 @@ def test_concurrent_401s_cause_one_regeneration(
             t.join(timeout=10)
     assert statuses == [200] * workers
     assert sim.counters["app-token.generate.ok"] == 1
+    assert auth.regenerations == 1
     assert kinds(store, app).count(EventKind.UNAUTHORIZED) == 1
 
 
@@ -172,3 +174,63 @@ def test_401_path_for_bearer_styles(
         sim.invalidate_tokens()
         response = client.get(sim.url + path)
     assert response.status_code == 200 and len(response.history) == 1
+
+
+def test_two_requests_that_met_the_same_401_regenerate_once(
+    app: str, store: VaultStore, sim: Simulator
+) -> None:
+    # Both requests are sent with the stale token and both get the real 401 before either
+    # flow resumes, so the interleaving is fixed rather than left to thread scheduling.
+    # Counted on the VaultAuth: the core's own guard would hide a second regeneration from
+    # the simulator, so only this count shows VaultAuth's guard at work.
+    auth = VaultAuth(store, app)
+    with httpx.Client(timeout=5) as client:
+        first = auth.sync_auth_flow(httpx.Request("GET", sim.url + WHOAMI))
+        second = auth.sync_auth_flow(httpx.Request("GET", sim.url + WHOAMI))
+        sent_first, sent_second = next(first), next(second)
+        stale = sent_first.headers["App-Token"]
+        assert sent_second.headers["App-Token"] == stale
+        sim.invalidate_tokens("app-token")
+        sim.reset_counters()
+        refused = [client.send(sent_first), client.send(sent_second)]
+        assert [r.status_code for r in refused] == [401, 401]
+        retried = [first.send(refused[0]), second.send(refused[1])]
+        answers = [client.send(r) for r in retried]
+    assert auth.regenerations == 1
+    assert retried[0].headers["App-Token"] == retried[1].headers["App-Token"] != stale
+    assert [r.status_code for r in answers] == [200, 200]
+    assert sim.counters["app-token.generate.ok"] == 1
+
+
+def test_a_cached_token_near_its_expiry_is_replaced_before_use(
+    app: str, store: VaultStore, sim: Simulator, shared_clock: ShiftableClock
+) -> None:
+    auth = VaultAuth(store, app, min_valid=timedelta(minutes=10))
+    with httpx.Client(auth=auth, timeout=5) as client:
+        assert client.get(sim.url + WHOAMI).status_code == 200
+        cached = store.reload().credentials[app].token
+        assert cached is not None and cached.expires_at is not None
+        # Five minutes left: still accepted by the provider, but under min_valid.
+        shared_clock.shift((cached.expires_at - shared_clock()).total_seconds() - 300)
+        sim.reset_counters()
+        response = client.get(sim.url + WHOAMI)
+    assert response.status_code == 200 and response.history == []  # no 401 was needed
+    assert sim.counters["app-token.generate.ok"] == 1
+    assert auth.regenerations == 0
+    fresh = store.reload().credentials[app].token
+    assert fresh is not None and fresh.value != cached.value
+
+
+async def test_async_cached_token_near_its_expiry_is_replaced_before_use(
+    app: str, store: VaultStore, sim: Simulator, shared_clock: ShiftableClock
+) -> None:
+    auth = VaultAuth(store, app, min_valid=timedelta(minutes=10))
+    async with httpx.AsyncClient(auth=auth, timeout=5) as client:
+        assert (await client.get(sim.url + WHOAMI)).status_code == 200
+        cached = store.reload().credentials[app].token
+        assert cached is not None and cached.expires_at is not None
+        shared_clock.shift((cached.expires_at - shared_clock()).total_seconds() - 300)
+        sim.reset_counters()
+        response = await client.get(sim.url + WHOAMI)
+    assert response.status_code == 200 and response.history == []
+    assert sim.counters["app-token.generate.ok"] == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,15 +58,49 @@ async def test_wrong_passphrase_stays_then_unlocks(
 async def test_lock_key_and_auto_lock(
     make_app: Callable[..., TokenVaultApp], store: VaultStore
 ) -> None:
-    app = make_app(unlocked=store, auto_lock=2)
+    # A long timer while the lock key is tested: a 2 s one could fire first on a slow machine,
+    # and the "l" meant for the main screen would then be typed into the passphrase box.
+    app = make_app(unlocked=store, auto_lock=300)
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_for(pilot, lambda: on_main(app))
         status = str(app.screen.query_one("#status", Static).render())
-        assert "lock in 0:0" in status
+        assert "lock in 5:00" in status or "lock in 4:59" in status
         await pilot.press("l")
         assert isinstance(app.screen, UnlockScreen)
         assert app.store is None
         await unlock(pilot, PASSPHRASE)
-        # Idle: no keys for auto_lock seconds -> locked again, keys dropped.
-        await wait_for(pilot, lambda: isinstance(app.screen, UnlockScreen), timeout=5)
+        # Idle: the timer is shortened only now, so the idle lock is what ends this session.
+        app.config.auto_lock = 1
+        await wait_for(pilot, lambda: isinstance(app.screen, UnlockScreen), timeout=10)
         assert app.store is None
+
+
+def lock_in(app: TokenVaultApp) -> int:
+    """The auto-lock countdown the status line shows, in seconds."""
+    shown = str(app.screen.query_one("#status", Static).render()).rsplit("lock in ", 1)[-1]
+    minutes, seconds = shown.split()[0].split(":")
+    return int(minutes) * 60 + int(seconds)
+
+
+async def test_activity_pushes_the_auto_lock_back(
+    make_app: Callable[..., TokenVaultApp], store: VaultStore
+) -> None:
+    app = make_app(unlocked=store, auto_lock=60)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_for(pilot, lambda: on_main(app))
+        # As if the user had been idle for 57 of the 60 seconds (the app measures idle time
+        # from this wall-clock stamp): three seconds from the lock.
+        app.last_activity = time.time() - 57
+        await pilot.press("down")
+        left = app.idle_left()
+        assert left is not None and left >= 59
+        # Proof that the old deadline passed without a lock: the countdown on screen has run
+        # five seconds down from the reset, more than the three that were left plus one turn
+        # of the app's once-a-second idle check.
+        await wait_for(pilot, lambda: lock_in(app) <= 55, timeout=15)
+        assert on_main(app) and app.store is not None
+        # A click counts as activity too.
+        app.last_activity = time.time() - 57
+        await pilot.click("#status")
+        left = app.idle_left()
+        assert left is not None and left >= 59
