@@ -43,6 +43,10 @@ class RefreshOutcome:
     """The one-sentence failure, as stored in the credential's ``last_error``."""
 
 
+class RevokedMeanwhile(VaultError):
+    """A revoke landed while a new token was being generated; the new token was not stored."""
+
+
 # -- small helpers -----------------------------------------------------------------------------
 
 
@@ -52,6 +56,20 @@ def _snapshot(store: VaultStore, name: str) -> Credential:
         return store.reload().credentials[name]
     except KeyError:
         raise CredentialNotFound(name) from None
+
+
+Mark = tuple[bool, datetime | None]
+"""A credential's revocation state when an operation began: (revoked, when last revoked)."""
+
+
+def _mark(cred: Credential) -> Mark:
+    last = next((e.at for e in reversed(cred.history) if e.kind == EventKind.REVOKED), None)
+    return cred.revoked, last
+
+
+def _revoked_since(cred: Credential, began: Mark | None) -> bool:
+    """Whether a revoke was recorded after ``began`` (and no token was stored since)."""
+    return began is not None and cred.revoked and _mark(cred) != began
 
 
 def usable(token: Token | None, min_valid: timedelta, at: datetime | None = None) -> bool:
@@ -127,14 +145,32 @@ def _apply_failure(cred: Credential, message: str, notes: Iterable[Note]) -> Non
     cred.record(EventKind.FAILED, message)
 
 
+def _discarded(name: str) -> RevokedMeanwhile:
+    return RevokedMeanwhile(
+        f"{name!r} was revoked while a new token was being generated, so the new token was "
+        "not stored; generate again if you want one."
+    )
+
+
 def _store_success(
-    store: VaultStore, name: str, result: TokenResult, notes: Sequence[Note] = ()
+    store: VaultStore,
+    name: str,
+    result: TokenResult,
+    notes: Sequence[Note] = (),
+    began: Mark | None = None,
 ) -> Token:
     with store.transaction() as data:
         cred = data.credentials.get(name)
         if cred is None:
             raise CredentialNotFound(name)
-        return _apply_success(cred, result, notes)
+        # A revoke that finished while this token was being minted wins: storing it would
+        # bring back a credential the user just ended. The rule is in docs/guide.md.
+        discarded = _revoked_since(cred, began)
+        if discarded:
+            cred.record(EventKind.FAILED, _discarded(name).message)
+        else:
+            return _apply_success(cred, result, notes)
+    raise _discarded(name)
 
 
 def _store_failure(store: VaultStore, name: str, message: str, notes: Sequence[Note] = ()) -> None:
@@ -171,6 +207,8 @@ def generate(
         UsageError: the credential's settings are unusable; likewise recorded.
     """
     cred = _snapshot(store, name)
+    # Taken now, before the provider is asked: a revoke recorded after this point wins.
+    began = _mark(cred)
     try:
         engine = _prepare(cred)
         with _client(client, engine.timeout) as http_client:
@@ -179,7 +217,7 @@ def generate(
         failure = _failure(name, "generate", exc, had_token=cred.token is not None)
         _store_failure(store, name, failure.message, notes)
         raise failure from None
-    return _store_success(store, name, result, notes)
+    return _store_success(store, name, result, notes, began)
 
 
 def ensure(
@@ -228,6 +266,7 @@ async def agenerate(
 ) -> Token:
     """``generate`` for asyncio callers."""
     cred = await anyio.to_thread.run_sync(_snapshot, store, name)
+    began = _mark(cred)
     try:
         engine = _prepare(cred)
         async with _aclient(client, engine.timeout) as http_client:
@@ -236,7 +275,7 @@ async def agenerate(
         failure = _failure(name, "generate", exc, had_token=cred.token is not None)
         await anyio.to_thread.run_sync(_store_failure, store, name, failure.message, notes)
         raise failure from None
-    return await anyio.to_thread.run_sync(_store_success, store, name, result, notes)
+    return await anyio.to_thread.run_sync(_store_success, store, name, result, notes, began)
 
 
 async def aensure(
@@ -289,12 +328,14 @@ def refresh_many(
     results: dict[str, TokenResult | VaultError] = {}
     jobs: list[tuple[str, Engine]] = []
     had_token: dict[str, bool] = {}
+    began: dict[str, Mark] = {}
     for name in names:
         cred = data.credentials.get(name)
         if cred is None:
             outcomes[name] = RefreshOutcome(name, False, error=CredentialNotFound(name).message)
             continue
         had_token[name] = cred.token is not None
+        began[name] = _mark(cred)
         try:
             jobs.append((name, _prepare(cred)))
         except UsageError as exc:
@@ -321,6 +362,10 @@ def refresh_many(
                     outcomes[name] = RefreshOutcome(
                         name, False, error=CredentialNotFound(name).message
                     )
+                elif isinstance(result, TokenResult) and _revoked_since(cred, began[name]):
+                    message = _discarded(name).message
+                    cred.record(EventKind.FAILED, message)
+                    outcomes[name] = RefreshOutcome(name, False, error=message)
                 elif isinstance(result, TokenResult):
                     outcomes[name] = RefreshOutcome(name, True, _apply_success(cred, result, ()))
                 else:
@@ -376,6 +421,7 @@ def revoke(store: VaultStore, name: str, *, client: httpx.Client | None = None) 
 __all__ = [
     "DEFAULT_MIN_VALID",
     "RefreshOutcome",
+    "RevokedMeanwhile",
     "aensure",
     "agenerate",
     "aregenerate_after_401",

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from vault.sim.messages import Response, json_response, text_response
 
-FAULT_KINDS = frozenset({"500", "503", "429", "403-rate", "slow", "malformed", "html"})
+FAULT_KINDS = frozenset(
+    {"500", "503", "429", "403-rate", "401", "400", "403", "slow", "malformed", "html"}
+)
 """Every kind ``inject_fault`` accepts (see docs/simulator.md)."""
 
 _HTML_PAGE = (
@@ -60,6 +62,24 @@ class Fault:
                 return json_response(429, {"error": "too many requests"}, headers)
             case "403-rate":
                 return text_response(403, "Rate Limit Exceeded", retry)
+            case "401":
+                # RFC 6749 5.2: the client failed to authenticate (its secret was rotated, say).
+                challenge = {"WWW-Authenticate": 'Basic realm="simulator"'}
+                body = {
+                    "error": "invalid_client",
+                    "error_description": "Client authentication failed.",
+                }
+                return json_response(401, body, challenge)
+            case "400":
+                # RFC 7009 2.2.1: the server does not revoke this type of token.
+                body = {
+                    "error": "unsupported_token_type",
+                    "error_description": "This server does not revoke access tokens.",
+                }
+                return json_response(400, body)
+            case "403":
+                body = {"error": "access_denied", "error_description": "Revocation is disabled."}
+                return json_response(403, body)
             case "malformed":
                 return Response(200, _TRUNCATED_JSON, "application/json")
             case "html":

@@ -32,7 +32,7 @@ import httpx
 from vault.core.clock import now
 from vault.core.errors import ProviderError, UsageError
 from vault.core.model import Credential, Token
-from vault.core.providers import http
+from vault.core.providers import http, revocation
 from vault.core.providers.assertion import MAX_WINDOW, build_assertion, load_private_key
 from vault.core.providers.base import RevokeResult, SecretExpired, TokenResult
 from vault.core.providers.expiry import lookup, parse_expiry
@@ -77,6 +77,7 @@ SETTING_KINDS: dict[str, str] = {
     "revoke_url": _STR,
     "revoke_method": _STR,
     "revoke_kind": _STR,
+    "revoke_auth": _STR,
     "test_url": _STR,
     "lifetime": _INT,
     "timeout": _FLOAT,
@@ -103,6 +104,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "org_id_placement": ("body", "query", "claim", "none"),
     "revoke_method": ("POST", "DELETE"),
     "revoke_kind": ("rfc7009", "bearer"),
+    "revoke_auth": revocation.REVOKE_AUTH,
 }
 
 RANGES: dict[str, tuple[float, float]] = {
@@ -222,11 +224,12 @@ def missing_requirements(
     merged = preset.settings({k: v for k, v in settings.items() if k in SETTING_KINDS})
     missing = [f"setting {k!r}" for k in preset.required_settings if merged.get(k) in (None, "")]
     needed = list(preset.required_secrets)
-    signs = uses_assertion(merged)
+    revoke_auth = merged.get("revoke_auth") if merged.get("revoke_url") else None
+    signs = uses_assertion(merged) or revoke_auth == "client-assertion"
     if signs and "private_key" not in needed:
         needed.append("private_key")
     templated = list(_TEMPLATED)
-    if merged.get("auth") == "basic":
+    if merged.get("auth") == "basic" or revoke_auth in ("basic", "client-secret-post"):
         templated += ["basic_user", "basic_password"]
     if signs:
         templated += list(_ASSERTION_TEMPLATED)
@@ -442,7 +445,7 @@ class Engine:
     def timeout(self) -> float:
         return float(self.settings["timeout"])
 
-    def _timeout(self) -> dict[str, Any]:
+    def request_extensions(self) -> dict[str, Any]:
         # Requests built by hand carry no client default: without this, no timeout at all.
         return {"timeout": httpx.Timeout(self.timeout).as_dict()}
 
@@ -452,22 +455,50 @@ class Engine:
 
     def test_url(self) -> str:
         """The rendered ``test_url`` (the "test call" target), or "" when none is set."""
-        return self._url("test_url") if self.settings.get("test_url") else ""
+        return self.url("test_url") if self.settings.get("test_url") else ""
 
     # -- building --------------------------------------------------------------------------
 
-    def _url(self, key: str) -> str:
+    def url(self, key: str) -> str:
         url = str(self._render.value(self.settings[key], in_url=True))
         if url.startswith("/"):
             url = str(self.settings["base_url"]).rstrip("/") + url
         return url
 
-    def _basic(self) -> str:
+    def basic_header(self) -> str:
         user = self._render.text(self.settings["basic_user"])
         password = self._render.text(self.settings["basic_password"])
         # RFC 6749 2.3.1: form-encode the parts before joining them.
         pair = f"{quote(user, safe='')}:{quote(password, safe='')}".encode()
         return "Basic " + base64.b64encode(pair).decode()
+
+    def render(self, template: Any) -> str:
+        """``template`` filled from settings and secrets (the result may hold a secret)."""
+        return self._render.text(template)
+
+    def secret_values(self) -> list[str]:
+        """The credential's secrets, for scrubbing what a provider echoes back."""
+        return list(self._secrets.values())
+
+    def sign_assertion(
+        self,
+        at: datetime,
+        claims: Mapping[str, Any],
+        *,
+        lifetime: int | None = None,
+        iat_skew: int | None = None,
+    ) -> str:
+        """An RS256 assertion from ``assertion_iss`` and ``key_id`` plus ``claims``."""
+        s = self.settings
+        return build_assertion(
+            private_key_pem=self._secrets["private_key"],
+            issuer=self._render.text(s["assertion_iss"]),
+            at=at,
+            lifetime=int(s["assertion_lifetime"]) if lifetime is None else lifetime,
+            iat_skew=int(s["assertion_iat_skew"]) if iat_skew is None else iat_skew,
+            extra_claims=dict(claims),
+            key_id=self._render.text(s["key_id"]) or None,
+        )
 
     def check_ready(self, at: datetime) -> None:
         """Refuse before sending what the provider would refuse anyway (expired secret)."""
@@ -490,7 +521,7 @@ class Engine:
         """
         self.check_ready(at)
         s = self.settings
-        url = self._url("token_url")
+        url = self.url("token_url")
         known: dict[str, str] = {"token_url": url}
         org_id = s.get("org_id")
         placement, field = s["org_id_placement"], s["org_id_field"]
@@ -502,15 +533,7 @@ class Engine:
                 claims["aud"] = audience
             if org_id and placement == "claim":
                 claims[field] = org_id
-            known["assertion"] = build_assertion(
-                private_key_pem=self._secrets["private_key"],
-                issuer=self._render.text(s["assertion_iss"]),
-                at=at,
-                lifetime=int(s["assertion_lifetime"]),
-                iat_skew=int(s["assertion_iat_skew"]),
-                extra_claims=claims,
-                key_id=self._render.text(s["key_id"]) or None,
-            )
+            known["assertion"] = self.sign_assertion(at, claims)
             if sent is not None:
                 sent.append(known["assertion"])
         headers: dict[str, str] = {
@@ -524,7 +547,7 @@ class Engine:
         elif org_id and placement == "query":
             query[field] = org_id
         if s["auth"] == "basic":
-            headers["Authorization"] = self._basic()
+            headers["Authorization"] = self.basic_header()
         elif s["auth"] == "bearer-assertion":
             headers["Authorization"] = f"Bearer {known['assertion']}"
         content: bytes | None = None
@@ -540,7 +563,7 @@ class Engine:
             params={k: str(v) for k, v in query.items()},
             headers=headers,
             content=content,
-            extensions=self._timeout(),
+            extensions=self.request_extensions(),
         )
 
     # -- reading ---------------------------------------------------------------------------
@@ -674,56 +697,15 @@ class Engine:
             )
         request.headers.update(self.token_headers(token, per_request=True))
 
-    def revoke_request(self, token: Token) -> httpx.Request | None:
-        """The request that kills ``token`` at the provider, or None where there is no endpoint."""
-        if not self.remote_revoke:
-            return None
-        s = self.settings
-        headers = {k: self._render.text(v) for k, v in dict(s["headers"]).items()}
-        if s["revoke_kind"] == "bearer":
-            request = httpx.Request(
-                s["revoke_method"],
-                self._url("revoke_url"),
-                headers=headers,
-                extensions=self._timeout(),
-            )
-            self.apply(request, token)
-            return request
-        # RFC 7009: the token in a form, the client authenticated as for the token endpoint.
-        form = {"token": token.value, "token_type_hint": "access_token"}
-        if s["auth"] == "basic":
-            headers["Authorization"] = self._basic()
-        else:
-            # Only the client's own fields: the rest of the body may name {assertion}.
-            wanted = {
-                k: v for k, v in dict(s["body"]).items() if k in ("client_id", "client_secret")
-            }
-            form.update({k: str(v) for k, v in _drop_empty(self._render.value(wanted)).items()})
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-        return httpx.Request(
-            s["revoke_method"],
-            self._url("revoke_url"),
-            headers=headers,
-            content=urlencode(form).encode(),
-            extensions=self._timeout(),
-        )
+    def revoke_request(
+        self, token: Token, *, sent: list[str] | None = None
+    ) -> httpx.Request | None:
+        """The request that kills ``token`` at the provider (``revocation.revoke_request``)."""
+        return revocation.revoke_request(self, token, now(), sent=sent)
 
     def revoke(self, client: httpx.Client, token: Token) -> RevokeResult:
-        request = self.revoke_request(token)
-        if request is None:
-            return RevokeResult(remote=False, message=self.preset.revoke_advice)
-        secrets = [*self._secrets.values(), token.value]
-        response = http.send(client, request, policy=self.policy, secrets=secrets)
-        where = http.host_of(request)
-        status = http.status_text(response.status_code)
-        if response.is_success:
-            return RevokeResult(True, f"{where} revoked the token ({status}).")
-        if response.status_code == 401:
-            # The provider no longer knows the token: it is already dead there.
-            return RevokeResult(
-                True, f"{where} no longer accepts the token ({status}); it is already dead there."
-            )
-        raise http.error_for(response, secrets)
+        """Revoke at the provider; ``ProviderError`` when it refused (``revocation.revoke``)."""
+        return revocation.revoke(self, client, token)
 
 
 def provider_for(credential: Credential) -> Engine:

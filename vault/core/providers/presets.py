@@ -50,6 +50,8 @@ COMMON_DEFAULTS: Mapping[str, Any] = MappingProxyType(
         "revoke_url": "",
         "revoke_method": "POST",
         "revoke_kind": "rfc7009",
+        # How a revocation request authenticates the client (providers.revocation).
+        "revoke_auth": "token",
         "test_url": "",
         "timeout": 10.0,
         "retry_tries": 3,

@@ -107,11 +107,52 @@ def token(state: SimState, request: Request, params: dict[str, str]) -> Response
     return json_response(200, answer, NO_STORE)
 
 
+CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+CLIENT_ASSERTION_CLAIMS = frozenset({"iss", "sub", "aud", "iat", "exp", "jti"})
+"""RFC 7523 section 3: what a client assertion carries (jti against replay)."""
+
+
+def _client_assertion_refused(state: SimState, request: Request, form: dict[str, str]) -> str:
+    """Why an RFC 7523 section 2.2 client assertion fails, or "" when it passes."""
+    if form.get("client_assertion_type") != CLIENT_ASSERTION_TYPE:
+        return f"client_assertion_type must be {CLIENT_ASSERTION_TYPE}"
+
+    def key_for(issuer: str) -> RSAPublicKey | None:
+        client = state.jwt_bearer_client(issuer)
+        return None if client is None else client.public_key
+
+    try:
+        claims = verify_assertion(
+            form.get("client_assertion", ""),
+            key_for,
+            now=state.now().timestamp(),
+            max_window=MAX_WINDOW,
+            allowed_claims=CLIENT_ASSERTION_CLAIMS,
+        )
+    except AssertionRejected as exc:
+        return exc.reason
+    if claims.get("sub") != claims["iss"]:
+        return "the sub claim must be the client id, as iss is"
+    host = request.header("Host") or ""
+    expected = f"http://{host.strip()}{TOKEN_PATH}"
+    if not _audience_ok(claims.get("aud"), expected):
+        return f"the aud claim must be {expected}"
+    return ""
+
+
 def revoke(state: SimState, request: Request, params: dict[str, str]) -> Response:
-    """``POST /revoke``: RFC 7009 without client auth (as Google's); 200 for unknown tokens."""
+    """``POST /revoke``: RFC 7009; 200 for unknown tokens.
+
+    Like Google's, it needs no client authentication; a client that sends an RFC 7523
+    ``client_assertion`` anyway has it verified, and a bad one is ``401 invalid_client``.
+    """
     form = form_or_error(request, NO_STORE)
     if isinstance(form, Response):
         return form
+    if "client_assertion" in form or "client_assertion_type" in form:
+        reason = _client_assertion_refused(state, request, form)
+        if reason:
+            return _error(401, "invalid_client", reason)
     value = form.get("token")
     if not value:
         return missing_field("token", NO_STORE)
