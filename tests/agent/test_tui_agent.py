@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from agent_support import PASSPHRASE, Agents, wait_until
@@ -15,8 +16,10 @@ from vault.tui.app import TokenVaultApp
 from vault.tui.screens.unlock import UnlockScreen
 
 
-def make_app(vault: Path, start_on_unlock: bool = True) -> TokenVaultApp:
-    config = Config(agent=AgentSettings(start_on_unlock=start_on_unlock, timeout=120))
+def make_app(vault: Path, start_on_unlock: bool = True, auto_lock: int = 300) -> TokenVaultApp:
+    config = Config(
+        agent=AgentSettings(start_on_unlock=start_on_unlock, timeout=120), auto_lock=auto_lock
+    )
     return TokenVaultApp(vault, config=config, kdf=KdfParams.cheap(), clipboard_tool=None)
 
 
@@ -60,25 +63,33 @@ async def test_unlocking_in_the_tui_starts_an_agent_the_cli_then_uses(
         await pilot.press("l")
         await settle(pilot, lambda: isinstance(app.screen, UnlockScreen))
         assert wait_until(lambda: client.agent_status(vault) is None, timeout=5)
-        await pilot.pause(0.3)
-        assert isinstance(app.screen, UnlockScreen)  # not re-opened through an agent
+        # Every agent worker (start, stop, open) has finished: none re-opened the vault.
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, UnlockScreen)
 
 
 async def test_start_on_unlock_can_be_turned_off(vault: Path, agents: Agents) -> None:
     app = make_app(vault, start_on_unlock=False)
     async with app.run_test(size=(120, 36)) as pilot:
         await unlock_with_passphrase(pilot, app)
-        await pilot.pause(0.5)
+        # The agent is started by a worker; once every worker is done none can start it.
+        await app.workers.wait_for_complete()
         assert client.agent_status(vault) is None
 
 
 async def test_idle_lock_leaves_the_agent_for_scripts(vault: Path, agents: Agents) -> None:
     agents.start()
-    app = make_app(vault)
+    app = make_app(vault, auto_lock=60)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot, lambda: on_main(app))
-        app.action_lock(reason="Locked after being idle.", end_agent=False)
+        # Idle for the whole minute (the app measures idle time from this wall-clock stamp):
+        # the app's own once-a-second check locks, as it would after a real idle minute.
+        app.last_activity = time.time() - 60
         await settle(pilot, lambda: isinstance(app.screen, UnlockScreen))
-        await pilot.pause(0.5)
+        assert "Locked after being idle." in [str(n.message) for n in app._notifications]
+        # A stop request would go out from a worker: with every worker done, the agent
+        # must still be there for scripts.
+        await app.workers.wait_for_complete()
         assert client.agent_status(vault) is not None
         assert isinstance(app.screen, UnlockScreen)
