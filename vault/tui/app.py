@@ -311,8 +311,8 @@ class TokenVaultApp(App[int]):
         self.config.theme = theme.name
         try:
             save_theme(theme.name, self.config.path)
-        except OSError as exc:
-            self.notify(f"The theme choice could not be saved: {exc.strerror}.", severity="warning")
+        except ConfigError as exc:  # one sentence naming the file (a dangling symlink, ...)
+            self.notify(f"The theme choice was not saved. {exc.message}", severity="warning")
 
     def action_help(self) -> None:
         from vault.tui.screens.help import HelpScreen
