@@ -203,7 +203,8 @@ def served_repo(tmp_path: Path, sim: Simulator) -> Iterator[GitServer]:
 
 @pytest.fixture
 def bound_credential(vault: Path, sim: Simulator, served_repo: GitServer) -> str:
-    """A GitHub-App credential bound to the git server's host (127.0.0.1:PORT)."""
+    """A GitHub-App credential bound to the git server (http://127.0.0.1:PORT); returns
+    127.0.0.1:PORT."""
     private, public = _key_pair()
     sim.register_github_app(APP_ID, public, installation_ids=[INSTALLATION])
     host = f"127.0.0.1:{served_repo.server_port}"
@@ -215,7 +216,8 @@ def bound_credential(vault: Path, sim: Simulator, served_repo: GitServer) -> str
                 "base_url": sim.url,
                 "app_id": APP_ID,
                 "installation_id": str(INSTALLATION),
-                "git_host": host,
+                # Plain http is allowed for loopback only, and must be named as such.
+                "git_host": f"http://{host}",
             },
         )
         cred.secrets["private_key"] = private

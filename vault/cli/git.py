@@ -8,10 +8,7 @@ from datetime import timedelta
 
 from vault.cli.common import Command, err, open_store, out
 from vault.core.errors import UsageError
-
-GIT_HOST_SETTING = "git_host"
-"""A credential whose settings hold ``git_host=HOST`` answers git for that host."""
-
+from vault.core.githost import GIT_HOST_SETTING, LOOPBACK_HOSTS, binding, request_target
 
 GIT_MIN_VALID = timedelta(minutes=5)
 """A clone or push can take minutes: never hand git a token about to expire."""
@@ -20,19 +17,18 @@ GIT_MIN_VALID = timedelta(minutes=5)
 GIT_INPUT_LIMIT = 64 * 1024
 
 
-_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
-
-
 GIT_CREDENTIAL_HELP = """\
 Bind a credential to a host with a setting, for example:
   tokenvault add gh --provider github-app --set git_host=github.com ...
   tokenvault edit gh --set git_host=github.com
 then let git ask tokenvault:
   git config --global credential.https://github.com.helper "!tokenvault git-credential"
-HOST is matched as git sends it (with :PORT when not the default). git gets
-username=x-access-token, a token with at least 5 minutes left (a new one is generated when
-needed) and password_expiry_utc. Plain http is answered only for loopback hosts. `store` and
-`erase` do nothing: the vault owns its tokens.
+git_host is HOST, HOST:PORT or SCHEME://HOST[:PORT]: no scheme means https, no port the
+scheme's default (443; 80 for http, allowed only for loopback hosts such as
+http://127.0.0.1:8080). git's protocol, host and port must all equal it exactly: a longer or
+look-alike host (github.com.evil.example) gets nothing. git gets username=x-access-token, a
+token with at least 5 minutes left (a new one is generated when needed) and
+password_expiry_utc. `store` and `erase` do nothing: the vault owns its tokens.
 """
 
 
@@ -55,26 +51,26 @@ def _read_git_request() -> dict[str, str]:
 
 def cmd_git_credential(args: argparse.Namespace) -> int:
     request = _read_git_request()
-    host = request.get("host", "")
-    if args.action != "get" or not host:
+    if args.action != "get":
         return 0  # store/erase: the vault, not git, decides what a token is worth keeping
-    protocol = request.get("protocol", "https")
-    hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    if protocol != "https" and hostname not in _LOOPBACK_HOSTS:
-        err(f"Refusing to send a token for {host} over {protocol}; use https.")
+    # No protocol= line (or no host=) is not a request git makes: answer nothing at all.
+    target = request_target(request)
+    if target is None:
+        return 0
+    if target.scheme != "https" and target.host not in LOOPBACK_HOSTS:
+        err(f"Refusing to send a token for {request['host']} over {target.scheme}; use https.")
         return 1
     store = open_store(args)
+    # Exact equality of scheme, host and port: never a suffix or substring match.
     names = sorted(
-        name
-        for name, cred in store.data.credentials.items()
-        if str(cred.settings.get(GIT_HOST_SETTING, "")).lower() == host.lower()
+        name for name, cred in store.data.credentials.items() if binding(cred.settings) == target
     )
     if not names:
         return 0  # not ours: git asks its next helper
     if len(names) > 1:
         raise UsageError(
-            f"Credentials {', '.join(names)} are all bound to {host}; keep {GIT_HOST_SETTING} "
-            "on one of them."
+            f"Credentials {', '.join(map(repr, names))} are all bound to {target}; keep "
+            f"{GIT_HOST_SETTING} on one of them."
         )
     from vault.core import tokens  # the network stack only when a token may be needed
 

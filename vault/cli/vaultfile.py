@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ from vault.cli.common import (
     print_json,
     read_secrets,
     vault_path,
+    warn_if_exposed,
 )
 from vault.core import passphrase as passphrase_sources
 from vault.core.clock import now, parse_utc
@@ -45,7 +47,34 @@ def cmd_init(args: argparse.Namespace) -> int:
     kdf.check()
     VaultStore.create(path, passphrase_sources.check_new(get_passphrase(args, confirm=True)), kdf)
     out(f"Created an empty vault at {path}.")
+    warn_if_exposed(path)
     return 0
+
+
+def _cost(which: str, unit: str) -> Callable[[str], int]:
+    """An argparse type for one Argon2 cost: a whole number in range, else a usage error."""
+
+    def parse(text: str) -> int:
+        # Imported only when the flag is given: every command builds this parser, and the
+        # crypto stack is what `tokenvault token` must not load.
+        from vault.core import crypto
+
+        low, high = {
+            "memory": (crypto.MIN_MEMORY_KIB // 1024, crypto.MAX_MEMORY_KIB // 1024),
+            "time": (1, crypto.MAX_TIME_COST),
+            "lanes": (1, crypto.MAX_PARALLELISM),
+        }[which]
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not allowed: give a whole number of {unit} from {low} to {high}"
+            )
+        return value
+
+    return parse
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -178,6 +207,7 @@ def cmd_restore_backup(args: argparse.Namespace) -> int:
     from vault.core.store import restore_backup
 
     path = vault_path(args)
+    warn_if_exposed(path)
     store = restore_backup(path, get_passphrase(args))
     out(
         f"Restored the backup ({len(store.data.credentials)} credentials); "
@@ -232,9 +262,15 @@ def check_provider_settings(
     style: str, settings: dict[str, Any], secrets: dict[str, str]
 ) -> dict[str, Any]:
     """Validate what was given (bad URL, PEM, lifetime: exit 2); gaps only warn afterwards."""
+    from vault.core.githost import GIT_HOST_SETTING, parse_binding
     from vault.core.providers.engine import validate_settings
 
-    return validate_settings(style, settings, secrets, complete=False)
+    checked = validate_settings(style, settings, secrets, complete=False)
+    # A git_host git could never match (a path, a user name, http to a remote host) is
+    # refused here rather than silently answering nothing at clone time.
+    if isinstance(checked.get(GIT_HOST_SETTING), str):
+        parse_binding(checked[GIT_HOST_SETTING])
+    return checked
 
 
 def warn_incomplete(cred: Credential) -> None:
@@ -288,14 +324,28 @@ def stamp_secret(cred: Credential, args: argparse.Namespace, *, replaced: bool) 
 def register(command: Command) -> None:
     """Register init, add, edit, list, show, remove, passwd and restore-backup."""
     p = command("init", cmd_init, "Create a new empty vault (asks for the passphrase twice).")
+    # Out-of-range costs are usage errors (exit 2) here, before any passphrase is asked for;
+    # the bounds are the ones a reader accepts from a file (FORMAT.md).
     p.add_argument(
-        "--kdf-memory", type=int, default=64, metavar="MIB", help="Argon2id MiB (default 64)"
+        "--kdf-memory",
+        type=_cost("memory", "MiB"),
+        default=64,
+        metavar="MIB",
+        help="Argon2id MiB (default 64)",
     )
     p.add_argument(
-        "--kdf-time", type=int, default=3, metavar="N", help="Argon2id passes (default 3)"
+        "--kdf-time",
+        type=_cost("time", "passes"),
+        default=3,
+        metavar="N",
+        help="Argon2id passes (default 3)",
     )
     p.add_argument(
-        "--kdf-lanes", type=int, default=4, metavar="N", help="Argon2id lanes (default 4)"
+        "--kdf-lanes",
+        type=_cost("lanes", "lanes"),
+        default=4,
+        metavar="N",
+        help="Argon2id lanes (default 4)",
     )
 
     p = command("add", cmd_add, "Add a credential.")
