@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -61,7 +62,7 @@ async def test_keymap_override(
         assert any("keymap.nonsense" in str(n.message) for n in app._notifications)
         app.screen.query_one(CredentialList).select_name("happay-uat")
         await pilot.press("g")
-        await pilot.pause(0.3)
+        await app.workers.wait_for_complete()  # a generate would run in a worker: none did
         assert sim.counters.get("app-token.generate", 0) == 0
         await pilot.press("ctrl+g")
         await wait_for(pilot, lambda: sim.counters.get("app-token.generate.ok", 0) == 1)
@@ -166,7 +167,9 @@ async def test_copy_to_real_clipboard_then_cleared(
     from vault.core.crypto import KdfParams
 
     tokens.generate(demo_store, "happay-uat")
-    app = TokenVaultApp(vault_path, config=Config(clipboard_timeout=2), kdf=KdfParams.cheap())
+    # A long countdown, ended by the test once the copy is seen: a 2 s one could clear the
+    # clipboard before a slow machine's first read-back, and the wait for the token would fail.
+    app = TokenVaultApp(vault_path, config=Config(clipboard_timeout=300), kdf=KdfParams.cheap())
     app.initial_store = demo_store
     async with app.run_test(size=(120, 36)) as pilot:
         await wait_for(pilot, lambda: on_main(app))
@@ -175,6 +178,8 @@ async def test_copy_to_real_clipboard_then_cleared(
         await pilot.press("c")
         await wait_for(pilot, lambda: clipboard.read_text() == value, timeout=8)
         assert app.last_escape is None  # the native tool did it, not OSC 52
+        assert app.clip_deadline is not None
+        app.clip_deadline = time.time()
         await wait_for(pilot, lambda: clipboard.read_text() == "", timeout=8)
         # Copy again and quit at once: the token must not outlive the app on the clipboard.
         await pilot.press("c")
@@ -211,8 +216,10 @@ async def test_help_and_form_bindings_are_remappable(
         form.query_one("#set-app-id", Input).value = "app-1"
         form.query_one("#sec-app-secret", Input).value = "s3cret-value"
         await pilot.press("ctrl+s")  # the default key no longer saves
-        await pilot.pause(0.2)
+        await app.workers.wait_for_complete()  # the save worker would have run by now
+        await pilot.pause()
         assert isinstance(app.screen, CredentialFormScreen)
+        assert "remapped" not in app.store.data.credentials  # type: ignore[union-attr]
         await pilot.press("f2")
         await wait_for(pilot, lambda: on_main(app))
         assert "remapped" in app.store.data.credentials  # type: ignore[union-attr]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -105,7 +106,9 @@ def osc52_text(app: TokenVaultApp) -> str:
 
 async def test_copy_via_osc52_then_cleared(make_app: AppFactory, demo_store: VaultStore) -> None:
     tokens.generate(demo_store, "partner-oauth")
-    app = make_app(unlocked=demo_store, clipboard_timeout=1)
+    # A long countdown while the copy is checked: a 1 s one could end (and overwrite the
+    # escape with the clearing one) before a slow machine looked at the first.
+    app = make_app(unlocked=demo_store, clipboard_timeout=300)
     async with app.run_test(size=(140, 40)) as pilot:
         await wait_for(pilot, lambda: on_main(app))
         await select(pilot, app, "partner-oauth")
@@ -116,8 +119,10 @@ async def test_copy_via_osc52_then_cleared(make_app: AppFactory, demo_store: Vau
         status = app.screen.query_one("#status", Static)
         await wait_for(pilot, lambda: "clipboard clears in" in str(status.render()))
         assert cred(app, "partner-oauth").history[-1].kind == EventKind.COPIED
-        # The countdown ends: an empty OSC 52 asks the terminal to clear its clipboard.
-        await wait_for(pilot, lambda: app.last_escape == "\x1b]52;c;\a", timeout=4)
+        # The countdown ends now: an empty OSC 52 asks the terminal to clear its clipboard.
+        assert app.clip_deadline is not None
+        app.clip_deadline = time.time()
+        await wait_for(pilot, lambda: app.last_escape == "\x1b]52;c;\a", timeout=5)
         await pilot.press("C")
         await wait_for(pilot, lambda: app.last_escape != "\x1b]52;c;\a")
         assert osc52_text(app) == f"Authorization: Bearer {value}"
@@ -185,9 +190,9 @@ async def test_copy_without_token_refuses(make_app: AppFactory, demo_store: Vaul
         await wait_for(pilot, lambda: on_main(app))
         await select(pilot, app, "partner-oauth")
         await pilot.press("c")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: any("no token" in str(n.message) for n in app._notifications))
+        await app.workers.wait_for_complete()  # a copy would run in a worker: none did
         assert app.last_escape is None
-        assert any("no token" in str(n.message) for n in app._notifications)
 
 
 async def test_revoke_remote_with_confirm(
@@ -268,9 +273,9 @@ async def test_filter_sort_details_and_reveal(make_app: AppFactory, demo_store: 
         body = str(pane.query_one("#details-body", Static).render())
         assert value in body
         app.revealed = ("partner-oauth", 0.0)
-        await pilot.pause(1.2)
-        body = str(pane.query_one("#details-body", Static).render())
-        assert value not in body
+        await wait_for(
+            pilot, lambda: value not in str(pane.query_one("#details-body", Static).render())
+        )
 
 
 async def test_auto_refresh_when_under_the_threshold(

@@ -6,15 +6,23 @@ from collections.abc import Callable
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 from vault.core.store import VaultStore
 from vault.tui.app import TokenVaultApp
+from vault.tui.screens.credential_form import CredentialFormScreen
 from vault.tui.screens.main import MainScreen
 from vault.tui.widgets.credential_list import CredentialList
 
 AppFactory = Callable[..., TokenVaultApp]
 SIZE = (130, 32)
+
+
+def _steady_cursors(pilot: Pilot[Any]) -> None:
+    """Stop every input's cursor blinking, left visible: a blink timer firing between the
+    last step and the screenshot would otherwise make the focused field differ run to run."""
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
 
 
 async def _settle(pilot: Pilot[Any]) -> None:
@@ -64,7 +72,15 @@ def test_add_form(snap_compare: Any, make_app: AppFactory, fixed_store: VaultSto
     async def run_before(pilot: Pilot[Any]) -> None:
         await _settle(pilot)
         await pilot.press("a")
-        await pilot.pause(0.2)
+        # Built, not just pushed: the app-token fields exist and the name field has focus.
+        for _ in range(250):
+            screen = pilot.app.screen
+            if isinstance(screen, CredentialFormScreen) and screen.query("#sec-app-secret"):
+                if screen.focused is not None and screen.focused.id == "name":
+                    break
+            await pilot.pause(0.02)
+        _steady_cursors(pilot)
+        await pilot.pause()
 
     app = make_app(unlocked=fixed_store, auto_lock=0)
     assert snap_compare(app, terminal_size=(130, 45), run_before=run_before)
@@ -83,6 +99,8 @@ def test_unlock_wrong_passphrase(
             if "Wrong" in str(pilot.app.screen.query_one("#gate-error").render()):
                 break
             await pilot.pause(0.02)
+        _steady_cursors(pilot)
+        await pilot.pause()
 
     app = make_app(auto_lock=0)
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
