@@ -134,10 +134,21 @@ def unwrap_key(header: Header, raw_header: bytes, kek: bytes) -> bytes:
     return key
 
 
+def payload_aad(raw_header: bytes) -> bytes:
+    """The payload's associated data: all 152 header bytes as written (FORMAT.md, "Keys").
+
+    This, not the checksum, is what stops a header from one file (or one save) being spliced
+    onto another's payload: anyone can recompute a SHA-256, nobody can forge the GCM tag.
+    """
+    return raw_header
+
+
 def decrypt_payload(blob: bytes, header: Header, data_key: bytes) -> VaultData:
     """Steps 9 and 10: authenticate and decrypt the payload, then parse its JSON strictly."""
     raw_header = blob[:HEADER_SIZE]
-    plain = crypto.open_sealed(data_key, header.payload_nonce, blob[HEADER_SIZE:], raw_header)
+    plain = crypto.open_sealed(
+        data_key, header.payload_nonce, blob[HEADER_SIZE:], payload_aad(raw_header)
+    )
     if plain is None:
         raise VaultCorrupted(
             "The vault's encrypted contents are damaged or were tampered with. "
@@ -175,4 +186,4 @@ def encode(data: VaultData, data_key: bytes, header: Header) -> bytes:
         len(plain) + crypto.TAG_BYTES,
     )
     raw_header = fresh.pack()
-    return raw_header + crypto.seal(data_key, nonce, plain, raw_header)
+    return raw_header + crypto.seal(data_key, nonce, plain, payload_aad(raw_header))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import BinaryIO
 
 from vault.core.errors import UsageError
+from vault.core.safefile import read_bounded, too_large
 
 MIN_LENGTH = 8
 """Shortest new passphrase `init`, `passwd` and the TUI accept (Argon2 slows guessing; it
@@ -41,14 +43,15 @@ def from_sources(passphrase_file: str | None) -> str | None:
 
 
 def read_secret_file(path: Path, what: str) -> str:
-    """Read a small secret file, dropping one trailing newline; one clear sentence on failure."""
+    """Read a small secret file, dropping one trailing newline; one clear sentence on failure.
+
+    Only a regular file is read (a FIFO or ``/dev/zero`` is refused at once, never read
+    forever), and at most ``MAX_FILE_BYTES``: a longer file is refused, never cut short.
+    """
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise UsageError(f"Cannot read the {what} file {path}: {exc.strerror}.") from exc
-    if len(raw) > MAX_FILE_BYTES:
-        raise UsageError(f"The {what} file {path} is larger than {MAX_FILE_BYTES} bytes.")
+        raw = read_bounded(path, f"{what} file", MAX_FILE_BYTES, UsageError)
+    except FileNotFoundError:
+        raise UsageError(f"Cannot read the {what} file {path}: it does not exist.") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -59,6 +62,24 @@ def read_secret_file(path: Path, what: str) -> str:
         text = text[:-1]
     if not text:
         raise UsageError(f"The {what} file {path} is empty.")
+    return text
+
+
+def read_secret_stream(stream: BinaryIO, what: str) -> str:
+    """All of ``stream`` (standard input) as the secret, or a refusal: never a cut-off secret.
+
+    Reads one byte past the cap so that input over it is refused with the same sentence as a
+    file over it; trailing newlines are dropped (``echo`` adds one, ``printf`` does not).
+    """
+    raw = stream.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise UsageError(too_large(what, "on standard input", MAX_FILE_BYTES))
+    try:
+        text = raw.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise UsageError(f"The {what} on standard input is not UTF-8 text.") from None
+    if not text:
+        raise UsageError(f"The {what} on standard input was empty.")
     return text
 
 

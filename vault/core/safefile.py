@@ -43,6 +43,8 @@ def open_regular(
         raise error(f"Cannot read the {what} {path}: {exc.strerror}.") from None
     try:
         mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise error(f"Cannot read the {what} {path}: {os.strerror(errno.EISDIR)}.")
         if not stat.S_ISREG(mode):
             raise error(
                 f"Refusing to read the {what} {path}: it is {_kind(mode)}, not a regular file."
@@ -72,7 +74,7 @@ def read_bounded(
 
 def too_large(what: str, where: object, limit: int) -> str:
     """The one refusal sentence for input over its cap (files and stdin say the same)."""
-    return f"The {what} {where} is larger than {limit} bytes; nothing was stored."
+    return f"The {what} {where} is larger than {limit} bytes; it was not used."
 
 
 def _kind(mode: int) -> str:
@@ -82,8 +84,6 @@ def _kind(mode: int) -> str:
         return "a character device"
     if stat.S_ISBLK(mode):
         return "a block device"
-    if stat.S_ISDIR(mode):
-        return "a folder"
     if stat.S_ISSOCK(mode):
         return "a socket"
     return "not a plain file"
@@ -99,14 +99,13 @@ def write_through(path: Path, data: bytes, what: str, error: type[VaultError] = 
     target. A dangling or looping link gets one sentence and nothing is written.
     """
     target = _resolve_target(path, what, error)
-    folder = target.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{target.name}.tmp-{secrets.token_hex(6)}"
+    tmp = target.parent / f".{target.name}.tmp-{secrets.token_hex(6)}"
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
-    except FileNotFoundError:
-        mode = 0o600
-    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            mode = stat.S_IMODE(os.stat(target).st_mode)  # keep the user's chosen mode
+        except FileNotFoundError:
+            mode = 0o600
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
         try:
             view = memoryview(data)
