@@ -142,9 +142,7 @@ class _Handler(BaseHTTPRequestHandler):
         started = time.monotonic()
         target = proxy.target(self.path)
         if target is None:
-            self._plain(403, "Forbidden: this proxy needs its key as the first path segment.")
-            # Not even the path is logged: a near-miss could be most of the key.
-            proxy.log(self.command, "(refused)", 403, started)
+            self._refuse(proxy, started)
             return
         shown = forwarding.log_path(target)
         try:
@@ -166,8 +164,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.headers.items(), self.headers.get_all("Connection", []), proxy.replaced
         )
         chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
-        pieces = forwarding.body_pieces(self.rfile, self.headers.get("Content-Length"), chunked)
+        length = self.headers.get("Content-Length")
+        pieces = forwarding.body_pieces(self.rfile, length, chunked)
         body = forwarding.buffered(pieces, proxy.replay_cap)
+        if not isinstance(body, bytes) and length is not None and not chunked:
+            # Streamed through: keep the client's declared length rather than re-chunking it
+            # (many APIs refuse chunked uploads); body_pieces holds the client to it.
+            headers.append(("Content-Length", length.strip()))
         request = httpx.Request(self.command, url, headers=headers, content=body)
         return request, isinstance(body, bytes)
 
@@ -183,6 +186,10 @@ class _Handler(BaseHTTPRequestHandler):
                     response.close()
                     response = proxy.client.send(flow.send(response), stream=True)
                     note = "regenerated"
+            except forwarding.BadRequest as exc:
+                # The client's streamed body broke its own framing mid-upload.
+                self._plain(400, str(exc))
+                return 400, ""
             except VaultError as exc:
                 # No token could be had, or the engine refused to send it (plain http).
                 self._plain(502, str(exc))
@@ -190,11 +197,14 @@ class _Handler(BaseHTTPRequestHandler):
             except httpx.TimeoutException:
                 self._plain(504, "The upstream did not answer in time.")
                 return 504, ""
-            except (httpx.TransportError, forwarding.BadRequest) as exc:
+            except httpx.TransportError as exc:
                 self._plain(502, f"The upstream could not be reached ({type(exc).__name__}).")
                 return 502, ""
             try:
                 self._relay(response)
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
+                return response.status_code, "client hung up"
             finally:
                 response.close()
             if response.status_code == 401 and not note:
@@ -229,7 +239,8 @@ class _Handler(BaseHTTPRequestHandler):
         if bodiless:
             return
         try:
-            for piece in response.iter_raw(forwarding.PIECE):
+            # No chunk size: httpx would hold pieces back until that many bytes arrived.
+            for piece in response.iter_raw():
                 if piece:
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
                     self.wfile.flush()
@@ -240,10 +251,16 @@ class _Handler(BaseHTTPRequestHandler):
         if chunked:
             self.wfile.write(b"0\r\n\r\n")
 
+    def _refuse(self, proxy: Proxy, started: float) -> None:
+        self._plain(403, "Forbidden: this proxy needs its key as the first path segment.")
+        # Not even the path is logged: a near-miss could be most of the key.
+        proxy.log(self.command, "(refused)", 403, started)
+
     def handle_expect_100(self) -> bool:
         # Only a request with the key earns a "go ahead" for its body.
-        if self._proxy().target(self.path) is None:
-            self._plain(403, "Forbidden: this proxy needs its key as the first path segment.")
+        proxy = self._proxy()
+        if proxy.target(self.path) is None:
+            self._refuse(proxy, time.monotonic())
             return False
         return super().handle_expect_100()
 
