@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test check lint types unit bench screenshots clean
+.PHONY: demo test check lint types unit bench screenshots mutants clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ check: test
 
 bench: $(STAMP)
 	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# Not part of `test`: each named mutation runs its tests in a copy of the tree (minutes).
+# `make mutants ARGS="--only NAME"` runs one; `ARGS=--list` lists them.
+mutants: $(STAMP)
+	$(BIN)/python tests/mutants/run.py -j 2 $(ARGS)
 
 screenshots: $(STAMP)
 	$(BIN)/python -m vault.tui.screenshots screenshots

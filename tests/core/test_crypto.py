@@ -19,5 +19,6 @@ def test_derive_kek_refuses_an_absurd_cost_before_running_argon2() -> None:
 
 
 def test_derive_kek_runs_within_the_bounds() -> None:
-    key = crypto.derive_kek("a passphrase", b"s" * 16, KdfParams(memory_kib=8, time_cost=10, parallelism=1))
+    within = KdfParams(memory_kib=8, time_cost=10, parallelism=1)
+    key = crypto.derive_kek("a passphrase", b"s" * 16, within)
     assert len(key) == crypto.KEY_BYTES

@@ -1,4 +1,4 @@
-"""The expiry bar's colour bands: green above 30% of the lifetime left, amber below, red below 10%."""
+"""Expiry bar colours: green from 30% of the lifetime left, amber below it, red under 10%."""
 
 from __future__ import annotations
 

@@ -75,9 +75,9 @@ def test_add_form(snap_compare: Any, make_app: AppFactory, fixed_store: VaultSto
         # Built, not just pushed: the app-token fields exist and the name field has focus.
         for _ in range(250):
             screen = pilot.app.screen
-            if isinstance(screen, CredentialFormScreen) and screen.query("#sec-app-secret"):
-                if screen.focused is not None and screen.focused.id == "name":
-                    break
+            built = isinstance(screen, CredentialFormScreen) and screen.query("#sec-app-secret")
+            if built and screen.focused is not None and screen.focused.id == "name":
+                break
             await pilot.pause(0.02)
         _steady_cursors(pilot)
         await pilot.pause()
