@@ -102,7 +102,22 @@ def open_store(args: argparse.Namespace, use_agent: bool = True) -> VaultStore:
     # A running agent holds the data key: no passphrase, no KDF. Any agent failure falls back
     # to the passphrase with one sentence, so a dead agent never blocks a command.
     store = agent_client.store_from_agent(path, _agent_problem) if use_agent else None
-    return store or VaultStore.unlock(path, get_passphrase(args))
+    store = store or VaultStore.unlock(path, get_passphrase(args))
+    warn_if_exposed(path)  # once it opened: a refused file gets its own sentence only
+    return store
+
+
+def warn_if_exposed(path: Path) -> None:
+    """One sentence on stderr when others can read or write the vault or its folder.
+
+    tokenvault never changes a folder's mode it did not create (a shared or sticky folder
+    would break for everyone else), so like ssh and gpg it tells the owner instead.
+    """
+    from vault.core.exposure import exposure_warning
+
+    warning = exposure_warning(path)
+    if warning:
+        err(warning)
 
 
 def parse_assignments(pairs: Sequence[str] | None) -> dict[str, Any]:
@@ -126,14 +141,8 @@ def read_secrets(args: argparse.Namespace, style: str) -> dict[str, str]:
     if getattr(args, "secret_file", None):
         found[primary] = passphrase_sources.read_secret_file(Path(args.secret_file), "secret")
     elif getattr(args, "secret_stdin", False):
-        raw = sys.stdin.buffer.read(passphrase_sources.MAX_FILE_BYTES + 1)
-        try:
-            text = raw.decode("utf-8").rstrip("\r\n")
-        except UnicodeDecodeError:
-            raise UsageError("The secret on standard input is not UTF-8 text.") from None
-        if not text:
-            raise UsageError("--secret-stdin was given but standard input was empty.")
-        found[primary] = text
+        # All of stdin or a refusal: input over the cap is never stored cut off.
+        found[primary] = passphrase_sources.read_secret_stream(sys.stdin.buffer, "secret")
     if getattr(args, "private_key_file", None):
         found["private_key"] = passphrase_sources.read_secret_file(
             Path(args.private_key_file), "private key"

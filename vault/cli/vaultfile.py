@@ -207,8 +207,8 @@ def cmd_restore_backup(args: argparse.Namespace) -> int:
     from vault.core.store import restore_backup
 
     path = vault_path(args)
-    warn_if_exposed(path)
     store = restore_backup(path, get_passphrase(args))
+    warn_if_exposed(path)
     out(
         f"Restored the backup ({len(store.data.credentials)} credentials); "
         "the replaced vault is now the backup."

@@ -45,4 +45,6 @@ def _mode(path: Path) -> int | None:
         return None
     if stat.S_ISLNK(info.st_mode):
         return None  # the vault refuses symlinks itself, with its own sentence
+    if not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+        return None  # a FIFO or device is refused as the vault, not warned about
     return info.st_mode
