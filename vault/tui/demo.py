@@ -6,17 +6,22 @@ import tempfile
 from contextlib import suppress
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vault.core import clock, tokens
 from vault.core.clock import now
+from vault.core.config import Config, load_config
 from vault.core.crypto import MIN_MEMORY_KIB, KdfParams
-from vault.core.errors import VaultError
+from vault.core.errors import ConfigError, VaultError
 from vault.core.model import Credential, EventKind, RefreshPolicy
 from vault.core.providers import PRESETS
 from vault.core.store import VaultStore
 from vault.sim import Simulator
 from vault.sim import demo as fixtures
 from vault.sim.styles import app_token, github_app, jwt_assertion, jwt_bearer
+
+if TYPE_CHECKING:
+    from vault.tui.app import TokenVaultApp
 
 DEMO_KDF = KdfParams(memory_kib=MIN_MEMORY_KIB, time_cost=1, parallelism=1)
 """The lowest cost the store accepts outside tests: the demo vault is throwaway."""
@@ -129,17 +134,37 @@ def build_demo_vault(path: Path, sim_url: str, passphrase: str = DEMO_PASSPHRASE
     return store
 
 
-def demo_main() -> int:
-    """Run the simulator on a free loopback port, build the demo vault, open the TUI on it."""
+def demo_config(folder: Path) -> Config:
+    """The user's settings (theme, keymap) for the demo, saving only into ``folder``.
+
+    The demo is throwaway: pressing the theme key there must not rewrite the user's real
+    ``config.toml``, so the copy it runs with points at a file in the demo's temp folder.
+    """
+    try:
+        config = load_config()
+    except ConfigError:
+        config = Config()  # the real app reports a broken config; the demo just runs
+    config.path = folder / "config.toml"
+    return config
+
+
+def demo_app(folder: Path, sim_url: str) -> TokenVaultApp:
+    """The demo's app on a vault built in ``folder``, already unlocked."""
     from vault.tui.app import TokenVaultApp
 
+    path = folder / "demo.tvault"
+    store = build_demo_vault(path, sim_url, DEMO_PASSPHRASE)
+    app = TokenVaultApp(path, config=demo_config(folder), kdf=DEMO_KDF)
+    # The demo starts unlocked: nobody should have to type a throwaway passphrase.
+    app.initial_store = store
+    return app
+
+
+def demo_main() -> int:
+    """Run the simulator on a free loopback port, build the demo vault, open the TUI on it."""
     with tempfile.TemporaryDirectory(prefix="tokenvault-demo-") as tmp, Simulator() as sim:
         fixtures.seed(sim)
-        path = Path(tmp) / "demo.tvault"
-        store = build_demo_vault(path, sim.url, DEMO_PASSPHRASE)
-        app = TokenVaultApp(path, kdf=DEMO_KDF)
-        # The demo starts unlocked: nobody should have to type a throwaway passphrase.
-        app.initial_store = store
+        app = demo_app(Path(tmp), sim.url)
         app.run()
         print(f"Demo vault removed; the simulator on {sim.url} stopped.")
         return app.return_code or 0

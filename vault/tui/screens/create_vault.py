@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, LoadingIndicator, Static
 
 from vault.core.errors import UsageError, VaultError
+from vault.core.exposure import exposure_warning
 from vault.core.passphrase import check_new, strength
 from vault.core.store import VaultStore
 
@@ -20,9 +21,11 @@ class CreateVaultScreen(Screen[None]):
     """Passphrase twice; Argon2 runs in a thread worker while a spinner shows."""
 
     class Created(Message):
-        def __init__(self, store: VaultStore) -> None:
+        def __init__(self, store: VaultStore, warning: str | None = None) -> None:
             super().__init__()
             self.store = store
+            self.warning = warning
+            """One sentence when others can read or write the vault's folder (never chmodded)."""
 
     class Failed(Message):
         def __init__(self, reason: str) -> None:
@@ -86,9 +89,11 @@ class CreateVaultScreen(Screen[None]):
         except VaultError as exc:
             self.post_message(self.Failed(exc.message))
             return
-        self.post_message(self.Created(store))
+        self.post_message(self.Created(store, exposure_warning(self.path)))
 
     def on_create_vault_screen_created(self, message: Created) -> None:
+        if message.warning:
+            self.app.notify(message.warning, title="Vault folder", severity="warning", timeout=15)
         self.app.vault_opened(message.store)  # type: ignore[attr-defined]
 
     def on_create_vault_screen_failed(self, message: Failed) -> None:
