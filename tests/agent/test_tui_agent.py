@@ -86,8 +86,12 @@ async def test_idle_lock_leaves_the_agent_for_scripts(vault: Path, agents: Agent
         # Idle for the whole minute (the app measures idle time from this wall-clock stamp):
         # the app's own once-a-second check locks, as it would after a real idle minute.
         app.last_activity = time.time() - 60
-        await settle(pilot, lambda: isinstance(app.screen, UnlockScreen))
-        assert "Locked after being idle." in [str(n.message) for n in app._notifications]
+        # The idle path's own notice, so not some other lock.
+        await settle(
+            pilot,
+            lambda: "Locked after being idle." in [str(n.message) for n in app._notifications],
+        )
+        assert isinstance(app.screen, UnlockScreen)
         # A stop request would go out from a worker: with every worker done, the agent
         # must still be there for scripts.
         await app.workers.wait_for_complete()
