@@ -92,7 +92,10 @@ def _call(vault: Path, op: str, on_problem: Problem | None, **fields: Any) -> di
     except (ConnectionRefusedError, FileNotFoundError):
         problem = "The agent's socket was left by an agent that is no longer running"
     except TimeoutError:
-        problem = f"The agent did not answer within {CALL_TIMEOUT:g} s"
+        # Accepted by the kernel but never answered: a stopped (SIGSTOP) or wedged agent.
+        problem = (
+            f"The agent is not answering (no reply within {CALL_TIMEOUT:g} s; it may be stopped)"
+        )
     except (protocol.ProtocolError, OSError):
         problem = "The agent stopped answering in the middle of a request"
     else:
@@ -146,12 +149,12 @@ def agent_token(vault: Path, name: str, min_valid: int) -> str | None:
     return token if isinstance(token, str) and token else None
 
 
-def agent_summary(vault: Path) -> dict[str, Any] | None:
+def agent_summary(vault: Path, on_problem: Problem | None = None) -> dict[str, Any] | None:
     """The vault's secret-free summary (``vault_summary``) from its agent, or None.
 
     Does not reset the idle timer: a shell prompt calls this every time it draws.
     """
-    answer = _call(vault, "summary", None)
+    answer = _call(vault, "summary", on_problem)
     summary = None if answer is None else answer.get("summary")
     return summary if isinstance(summary, dict) else None
 

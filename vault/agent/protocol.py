@@ -28,7 +28,10 @@ one credential's current token, and the vault's secret-free summary.
 not keep the vault unlocked forever by itself. ``token`` (``"name"``, ``"min_valid"`` seconds)
 answers ``{"token": ...}`` only when the stored token has that long left, else ``{"token":
 null}``: the agent never talks to a provider. ``token`` and ``summary`` let the two commands
-scripts and shell prompts call most answer without loading the crypto stack at all."""
+scripts and shell prompts call most answer without loading the crypto stack at all.
+A ``summary`` always fits one frame: its counts are fixed-size and the next expiry's name is
+cut to ``MAX_NAME`` characters (marked ``"truncated": true``), so ``status`` stays right
+for a vault holding a name longer than the frame cap."""
 
 MAX_NAME = 256
 """Longest credential name a ``token`` request may carry."""

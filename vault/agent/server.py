@@ -74,6 +74,21 @@ def check_owner(vault: Path) -> None:
         )
 
 
+def bounded_summary(summary: dict[str, Any]) -> dict[str, Any]:
+    """``summary`` with the next-expiry name cut to ``MAX_NAME`` characters.
+
+    The counts are fixed-size; only that name grows, and a vault written before the name
+    checks may hold one far beyond the frame cap (JSON writes each control character as six
+    bytes). The counts, the status a prompt shows, stay exact; a cut name is marked
+    ``"truncated": true``.
+    """
+    nxt = summary.get("next_expiry")
+    if isinstance(nxt, dict) and len(str(nxt.get("name", ""))) > protocol.MAX_NAME:
+        cut = str(nxt["name"])[: protocol.MAX_NAME - 1] + "…"
+        summary = {**summary, "next_expiry": {**nxt, "name": cut, "truncated": True}}
+    return summary
+
+
 class Agent:
     """Holds one vault's data key and answers requests on its socket.
 
@@ -220,7 +235,13 @@ class Agent:
                     protocol.send(conn, reply)
                     return
                 # Another user reached the socket (a loosened folder, say): tell it no.
-                protocol.send(conn, REFUSED if foreign else self._answer(op, message))
+                answer = REFUSED if foreign else self._answer(op, message)
+                try:
+                    frame = protocol.encode(answer)
+                except protocol.ProtocolError:
+                    # Never drop the connection silently: the client would report a dead agent.
+                    frame = protocol.encode(protocol.error("The answer exceeds the frame limit."))
+                conn.sendall(frame)
         except OSError:
             pass  # the client went away or stalled; nothing to clean up
         finally:
@@ -279,7 +300,7 @@ class Agent:
                 creds = list(self._read().credentials.values())
         except VaultError as exc:
             return protocol.error(str(exc))
-        return protocol.reply(summary=vault_summary(creds))
+        return protocol.reply(summary=bounded_summary(vault_summary(creds)))
 
     def status(self) -> dict[str, Any]:
         """What ``agent status`` shows: nothing secret."""

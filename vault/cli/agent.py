@@ -7,7 +7,7 @@ import os
 
 from vault.agent import client as agent_client
 from vault.agent.duration import format_duration, parse_duration
-from vault.cli.common import Command, get_passphrase, out, print_json, vault_path
+from vault.cli.common import Command, err, get_passphrase, out, print_json, vault_path
 from vault.core.errors import VaultNotFound
 from vault.core.names import printable
 
@@ -55,9 +55,14 @@ def cmd_agent(args: argparse.Namespace) -> int:
     from vault.core.summary import format_left
 
     path = vault_path(args)
-    status = agent_client.agent_status(path)
+    problems: list[str] = []
+    status = agent_client.agent_status(path, problems.append)
     if args.json:
-        print_json({"running": status is not None, **(status or {"vault": str(path)})})
+        shown = status or {"vault": str(path)}
+        print_json({"running": status is not None, **shown, **_problem_field(problems)})
+    elif status is None and problems:
+        # A stopped (SIGSTOP) or wedged agent: one sentence, after CALL_TIMEOUT, never a hang.
+        err(f"{problems[0]}; the vault cannot be used through it.")
     elif status is None:
         out(f"No agent runs for {path}: the vault is locked.")
     else:
@@ -76,12 +81,17 @@ def cmd_status(args: argparse.Namespace) -> int:
     # Never a prompt or a KDF here (a shell prompt runs this), and no touch: a prompt alone
     # must not keep the vault unlocked. The agent computes the summary itself, so this
     # process loads no crypto at all.
-    summary = agent_client.agent_summary(path)
+    problems: list[str] = []
+    summary = agent_client.agent_summary(path, problems.append)
     if summary is None:
+        # An agent that does not answer (stopped, wedged) is as good as none to this command:
+        # still "locked" on stdout for a prompt, and one sentence on stderr saying why.
         if args.json:
-            print_json({"locked": True})
+            print_json({"locked": True, **_problem_field(problems)})
         else:
             out("locked")
+        if problems:
+            err(f"{problems[0]}; showing the vault as locked.")
         return 0
     if args.json:
         print_json({"locked": False, **summary})
@@ -97,6 +107,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         line += f"; next expiry {printable(nxt['name'])} at {nxt['expires_at']}"
     out(line + ".")
     return 0
+
+
+def _problem_field(problems: list[str]) -> dict[str, str]:
+    return {"problem": problems[0] + "."} if problems else {}
 
 
 def register(command: Command) -> None:

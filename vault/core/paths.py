@@ -32,16 +32,17 @@ def config_dir() -> Path:
 def runtime_dir() -> Path:
     """Per-user runtime folder for the agent's socket.
 
-    ``$XDG_RUNTIME_DIR/tokenvault`` when the session has one; otherwise a per-uid folder in
-    the temp directory (its owner and mode are checked by the agent before use). platformdirs'
+    ``$XDG_RUNTIME_DIR/tokenvault`` when the session has one; otherwise an unpredictable
+    mkdtemp folder found through a pointer in the user's state folder (``vault.core.rundir``):
+    a fixed ``/tmp/tokenvault-<uid>`` could be planted by another user first. platformdirs'
     own fallback warns on stderr on every call, which would litter every CLI command.
     """
     base = os.environ.get("XDG_RUNTIME_DIR")
     if base and os.path.isdir(base):
         return Path(base) / APP
-    import tempfile
+    from vault.core.rundir import private_temp_runtime_dir
 
-    return Path(tempfile.gettempdir()) / f"{APP}-{os.getuid()}"
+    return private_temp_runtime_dir(APP)
 
 
 def ensure_private_dir(path: Path, *, tighten_existing: bool = True) -> Path:
