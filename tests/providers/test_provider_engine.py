@@ -14,7 +14,7 @@ from vault.core import tokens
 from vault.core.errors import ProviderError, UsageError
 from vault.core.providers import PRESETS, Engine, TokenResult, validate_settings
 from vault.core.providers.assertion import build_assertion
-from vault.core.providers.expiry import parse_expiry, parse_value
+from vault.core.providers.expiry import BadExpiry, parse_expiry, parse_value
 from vault.core.store import VaultStore
 from vault.sim import Simulator
 
@@ -71,9 +71,16 @@ def test_jwt_exp_then_fixed_lifetime() -> None:
     assert parse_expiry({}, "opaque", T0, fields=FIELDS, fixed_lifetime=None) == (None, "unknown")
 
 
-@pytest.mark.parametrize("junk", ["soon", None, True, -5, [], {}, "nan", 1e30])
-def test_unusable_expiry_values_are_skipped(junk: object) -> None:
-    assert parse_value("expires_at", junk, T0) is None
+@pytest.mark.parametrize("junk", ["soon", True, -5, [], {}, "nan", 1e30])
+def test_unusable_expiry_values_are_refused_not_skipped(junk: object) -> None:
+    # Skipping them would leave "no known expiry", which reads as valid forever.
+    with pytest.raises(BadExpiry):
+        parse_value("expires_at", junk, T0)
+
+
+@pytest.mark.parametrize("absent", [None, "", "  "])
+def test_absent_expiry_values_are_skipped(absent: object) -> None:
+    assert parse_value("expires_at", absent, T0) is None
 
 
 def test_dotted_expiry_field() -> None:

@@ -35,8 +35,9 @@ from vault.core.model import Credential, Token
 from vault.core.providers import http, revocation
 from vault.core.providers.assertion import MAX_WINDOW, build_assertion, load_private_key
 from vault.core.providers.base import RevokeResult, SecretExpired, TokenResult
-from vault.core.providers.expiry import lookup, parse_expiry
+from vault.core.providers.expiry import BadExpiry, lookup, parse_expiry
 from vault.core.providers.presets import COMMON_DEFAULTS, PRESETS, Preset
+from vault.core.providers.tokencheck import check_token, check_token_type
 
 PLACEHOLDER = re.compile(
     r"\{(settings|secret)\.([A-Za-z0-9_]+)\}|\{(token|uuid4|token_url|assertion)\}"
@@ -602,7 +603,7 @@ class Engine:
             )
         try:
             data = json.loads(response.content)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
             raise ProviderError(
                 f"{where} answered {status} but the body is not valid JSON",
                 status=response.status_code,
@@ -618,6 +619,9 @@ class Engine:
             if isinstance(found, str) and found.strip():
                 value = found.strip()
                 break
+        if value is not None:
+            # Before anything reads or stores it: it will go into headers, git and terminals.
+            check_token(value, where, response.status_code)
         if value is None:
             names = ", ".join(self.settings["token_fields"])
             raise ProviderError(
@@ -628,15 +632,22 @@ class Engine:
         for field in self.settings["token_type_fields"]:
             found = lookup(data, field)
             if isinstance(found, str) and found.strip():
-                token_type = found.strip()
+                token_type = check_token_type(found.strip(), where, response.status_code)
                 break
-        expires_at, source = parse_expiry(
-            data,
-            value,
-            issued_at,
-            fields=self.settings["expiry_fields"],
-            fixed_lifetime=self.settings.get("lifetime"),
-        )
+        try:
+            expires_at, source = parse_expiry(
+                data,
+                value,
+                issued_at,
+                fields=self.settings["expiry_fields"],
+                fixed_lifetime=self.settings.get("lifetime"),
+            )
+        except BadExpiry as exc:
+            # Never "valid forever": an unreadable expiry refuses the whole answer.
+            raise ProviderError(
+                f"{where} answered {status} but {exc}, so the token was refused",
+                status=response.status_code,
+            ) from None
         if expires_at is not None and expires_at <= issued_at:
             raise ProviderError(
                 f"{where} issued a token that had already expired "
