@@ -1,7 +1,7 @@
 """A loopback provider that quotes our request back in one chosen encoding, and a leak finder.
 
 The server answers every request 401 with a plain-text body quoting each credential-like
-value it received (JSON or form body values, the Authorization/X-Api-Key/App-Token headers,
+value it received (JSON or form body values, the Authorization, App-Token and X-* headers,
 a Basic header's password) in the encoding named by the last path segment, e.g.
 ``POST /token/b64url``. ``leaks`` then looks for any 8-character fragment of any readable form
 of a secret; it builds those forms itself so that a gap in ``vault.core.providers.mask`` is
@@ -59,7 +59,8 @@ def _values(handler: BaseHTTPRequestHandler, body: str) -> list[str]:
         data = {k: v[0] for k, v in parse_qs(body).items()}
     if isinstance(data, dict):
         found += [str(v) for v in data.values() if isinstance(v, str)]
-    for name in ("Authorization", "X-Api-Key", "App-Token"):
+    extra = [name for name in handler.headers if name.lower().startswith("x-")]
+    for name in ("Authorization", "App-Token", *extra):
         value = handler.headers.get(name)
         if not value:
             continue

@@ -12,9 +12,14 @@ import httpx
 import pytest
 
 from tests.echo_support import ENCODINGS, SECRET, echo_server, leaks
+from tests.providers.conftest import AddFn
+from vault.core import tokens
 from vault.core.errors import ProviderError
+from vault.core.model import Credential, EventKind, Token, mask
 from vault.core.providers.engine import Engine
 from vault.core.providers.mask import MASK, Masker, request_secrets, scrub
+from vault.core.store import VaultStore
+from vault.core.summary import credential_detail, credential_summary
 
 
 def test_the_leak_finder_itself_sees_each_encoding() -> None:
@@ -169,3 +174,65 @@ def test_a_literal_basic_password_decoded_by_the_provider_is_masked() -> None:
             engine.generate(client)
     said = caught.value.message
     assert "rejected request: " in said and not leaks(said, password), said
+
+
+# -- what is stored and shown -----------------------------------------------------------------
+
+
+def test_a_plain_password_header_echo_is_masked_in_last_error_and_history(
+    store: VaultStore, add: AddFn
+) -> None:
+    """A credential header the engine does not know by name (``X-Client-Password``, kept as
+    a plain setting) is masked by the service before it reaches the user and the file."""
+    word = "literal-pass-word-777"
+    with echo_server() as url:
+        settings = {
+            "base_url": url,
+            "partition": "acme",
+            "token_url": "/generate/raw",
+            "headers": {"X-Client-Password": word},
+        }
+        add("plain", "secret-exchange", settings, {"client_secret": SECRET})
+        with pytest.raises(ProviderError) as caught:
+            tokens.generate(store, "plain")
+    cred = store.reload().credentials["plain"]
+    for text in (caught.value.message, cred.last_error or "", cred.history[-1].detail):
+        assert "rejected request: " in text and not leaks(text, word), text
+
+
+def test_stored_words_from_before_masking_are_masked_on_display(
+    store: VaultStore, add: AddFn
+) -> None:
+    """A vault written by an older version may hold an echoed secret in its last_error and
+    history: ``list --json`` and ``show`` mask it all the same, and a token too."""
+    add("old", "secret-exchange", {"partition": "acme"}, {"client_secret": SECRET})
+    with store.transaction() as data:
+        cred = data.credentials["old"]
+        cred.token = Token(value="tok-VALUE-123456789")
+        echoed = f"answered 401: {quote_plus(SECRET)} with tok-value-123456789"
+        cred.last_error = echoed
+        cred.record(EventKind.FAILED, echoed)
+    cred = store.reload().credentials["old"]
+    summary, detail = credential_summary(cred), credential_detail(cred)
+    texts = [summary["last_error"], detail["last_error"], detail["history"][-1]["detail"]]
+    for text in texts:
+        assert text.startswith("answered 401: ") and not leaks(text, SECRET), text
+        assert "123456789" not in text
+    assert cred.last_error == echoed  # display only: the stored record is left as it was
+
+
+def test_plain_credential_settings_are_masked_by_show() -> None:
+    cred = Credential(
+        name="k",
+        provider="secret-exchange",
+        settings={
+            "basic_password": "hunter2-hunter2",
+            "request_headers": {"X-Api-Key": "plain-api-key-4321", "App-ID": "app_1"},
+            "headers": {"Authorization": "Bearer {token}"},
+        },
+    )
+    shown = credential_detail(cred)["settings"]
+    assert shown["basic_password"] == mask("hunter2-hunter2")
+    assert shown["request_headers"] == {"X-Api-Key": mask("plain-api-key-4321"), "App-ID": "app_1"}
+    assert shown["headers"] == {"Authorization": "Bearer {token}"}
+    assert cred.settings["request_headers"]["X-Api-Key"] == "plain-api-key-4321"

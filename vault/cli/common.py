@@ -132,10 +132,13 @@ def parse_assignments(pairs: Sequence[str] | None) -> dict[str, Any]:
     return result
 
 
-def read_secrets(args: argparse.Namespace, style: str) -> dict[str, str]:
-    """Collect secrets from files or stdin (never argv)."""
+def read_secrets(
+    args: argparse.Namespace, style: str, *, into: str | None = None
+) -> dict[str, str]:
+    """Collect secrets from files or stdin (never argv); ``into`` is the secret they fill
+    instead of the style's own (``--secret-for``), asked for on the terminal if neither."""
     found: dict[str, str] = {}
-    primary = primary_secret(style)
+    primary = into or primary_secret(style)
     if getattr(args, "secret_file", None) and getattr(args, "secret_stdin", False):
         raise UsageError("Give the secret with --secret-file or --secret-stdin, not both.")
     if getattr(args, "secret_file", None):
@@ -143,6 +146,10 @@ def read_secrets(args: argparse.Namespace, style: str) -> dict[str, str]:
     elif getattr(args, "secret_stdin", False):
         # All of stdin or a refusal: input over the cap is never stored cut off.
         found[primary] = passphrase_sources.read_secret_stream(sys.stdin.buffer, "secret")
+    elif into:
+        from vault.cli.secretfor import ask
+
+        found[into] = ask(into)
     if getattr(args, "private_key_file", None):
         found["private_key"] = passphrase_sources.read_secret_file(
             Path(args.private_key_file), "private key"
@@ -177,6 +184,12 @@ def add_secret_flags(parser: argparse.ArgumentParser) -> None:
         "--secret-stdin", action="store_true", help="read the client/app secret from stdin"
     )
     group.add_argument("--private-key-file", metavar="FILE", help="read a PEM private key")
+    group.add_argument(
+        "--secret-for",
+        metavar="TARGET",
+        help="put that secret in header:NAME (API requests), token-header:NAME or "
+        "basic-password instead (asked for on the terminal without a file or stdin)",
+    )
 
 
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}

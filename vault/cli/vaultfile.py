@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vault.agent import client as agent_client
+from vault.cli import secretfor
 from vault.cli.common import (
     Command,
     _get,
@@ -80,8 +81,9 @@ def _cost(which: str, unit: str) -> Callable[[str], int]:
 def cmd_add(args: argparse.Namespace) -> int:
     from vault.core.model import Credential, EventKind
 
-    secrets = read_secrets(args, args.provider)
-    settings = check_provider_settings(args.provider, provider_settings(args), secrets)
+    settings, into = secretfor.bind(args, args.provider, provider_settings(args))
+    secrets = read_secrets(args, args.provider, into=into)
+    settings = check_provider_settings(args.provider, settings, secrets)
     store = open_store(args)
     with store.transaction() as data:
         cred = Credential(name=args.name, provider=args.provider, settings=settings)
@@ -91,6 +93,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         data.add(cred)  # checks the name; raising here saves nothing
     out(f"Added {args.name!r} ({args.provider}).")
     warn_incomplete(cred)
+    secretfor.warn_plain(cred)
     return 0
 
 
@@ -101,10 +104,11 @@ def cmd_edit(args: argparse.Namespace) -> int:
     store = open_store(args)
     with store.transaction() as data:
         cred = _get(data.credentials, args.name)
-        secrets = read_secrets(args, cred.provider)
         cred.settings.update(settings)
         for key in args.unset or []:
             cred.settings.pop(key, None)
+        cred.settings, into = secretfor.bind(args, cred.provider, cred.settings)
+        secrets = read_secrets(args, cred.provider, into=into)
         cred.secrets.update(secrets)
         # A rotated client secret starts its own clock (ShiftIQ: 90 days) unless a date is given.
         stamp_secret(cred, args, replaced=primary_secret(cred.provider) in secrets)
@@ -117,6 +121,7 @@ def cmd_edit(args: argparse.Namespace) -> int:
         changed = sorted([*settings, *(args.unset or []), *secrets])
         cred.record(EventKind.EDITED, "changed: " + ", ".join(changed) if changed else "")
     out(f"Updated {cred.name!r}.")
+    secretfor.warn_plain(cred)
     return 0
 
 

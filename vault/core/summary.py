@@ -8,6 +8,22 @@ from typing import Any
 
 from vault.core.clock import iso, now
 from vault.core.model import Credential, Status, mask
+from vault.core.providers import secretsettings
+from vault.core.providers.mask import Masker
+
+
+def masked_text(cred: Credential, text: str | None) -> str | None:
+    """A provider's words as stored (``last_error``, history), masked again for display: a
+    vault written before today's masking, or a secret added since, must not show through."""
+    if not text:
+        return text
+    return secretsettings.masker(cred).scrub(text)
+
+
+def shown_settings(cred: Credential) -> dict[str, Any]:
+    """The settings as ``show`` and the TUI print them: credentials kept as plain text (a
+    literal ``X-Api-Key`` header, a Basic password) masked like secrets."""
+    return secretsettings.masked(cred.settings)
 
 
 def credential_summary(cred: Credential, at: datetime | None = None) -> dict[str, Any]:
@@ -22,7 +38,7 @@ def credential_summary(cred: Credential, at: datetime | None = None) -> dict[str
         "seconds_left": token.seconds_left(at) if token else None,
         "secret_expires_at": iso(cred.secret_expires_at),
         "secret_seconds_left": cred.secret_seconds_left(at),
-        "last_error": cred.last_error,
+        "last_error": masked_text(cred, cred.last_error),
     }
 
 
@@ -30,9 +46,10 @@ def credential_detail(cred: Credential, at: datetime | None = None) -> dict[str,
     """Everything ``show`` prints: settings in clear, secrets and the token masked."""
     detail = credential_summary(cred, at)
     token = cred.token
+    masker = secretsettings.masker(cred)
     detail.update(
         {
-            "settings": dict(cred.settings),
+            "settings": shown_settings(cred),
             "secrets": {key: mask(value) for key, value in cred.secrets.items()},
             "secret_created_at": iso(cred.secret_created_at),
             "token": None
@@ -46,10 +63,16 @@ def credential_detail(cred: Credential, at: datetime | None = None) -> dict[str,
             },
             "revoked": cred.revoked,
             "policy": cred.policy.to_dict(),
-            "history": [event.to_dict() for event in cred.history],
+            "history": [_shown_event(event.to_dict(), masker) for event in cred.history],
         }
     )
     return detail
+
+
+def _shown_event(event: dict[str, Any], masker: Masker) -> dict[str, Any]:
+    if event.get("detail"):
+        event["detail"] = masker.scrub(str(event["detail"]))
+    return event
 
 
 def vault_summary(creds: list[Credential], at: datetime | None = None) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import httpx
 from vault.core.clock import iso
 from vault.core.errors import CredentialNotFound, ProviderError, UsageError, VaultError
 from vault.core.model import Credential, EventKind, Token
+from vault.core.providers import secretsettings
 from vault.core.providers.base import RevokeResult, TokenResult
 from vault.core.providers.engine import Engine, provider_for
 from vault.core.store import VaultStore
@@ -82,15 +83,21 @@ def _uncap(text: str) -> str:
 
 
 def _failure(
-    name: str, action: str, exc: VaultError, *, had_token: bool
+    name: str, action: str, exc: VaultError, *, had_token: bool, cred: Credential
 ) -> ProviderError | UsageError:
-    """Re-word an engine error as the one sentence the user (and ``last_error``) sees."""
+    """Re-word an engine error as the one sentence the user (and ``last_error``) sees.
+
+    The sentence is masked once more with everything ``cred`` holds: it goes to stderr, the
+    history and ``list --json``, and the engine may not have known every form (a token).
+    """
+    hide = secretsettings.masker(cred).scrub
     detail = _uncap(str(exc).rstrip("."))
     kept = "; the stored token was kept" if had_token else ""
-    text = f"Could not {action} a token for {name!r}: {detail}{kept}."
+    text = hide(f"Could not {action} a token for {name!r}: {detail}{kept}.")
     if isinstance(exc, ProviderError):
         # Keep the subclass (SecretExpired) so callers can tell the cases apart.
-        return type(exc)(text, status=exc.status, provider_message=exc.provider_message)
+        said = hide(exc.provider_message) if exc.provider_message else None
+        return type(exc)(text, status=exc.status, provider_message=said)
     return UsageError(text)
 
 
@@ -214,7 +221,7 @@ def generate(
         with _client(client, engine.timeout) as http_client:
             result = engine.generate(http_client)
     except (ProviderError, UsageError) as exc:
-        failure = _failure(name, "generate", exc, had_token=cred.token is not None)
+        failure = _failure(name, "generate", exc, had_token=cred.token is not None, cred=cred)
         _store_failure(store, name, failure.message, notes)
         raise failure from None
     return _store_success(store, name, result, notes, began)
@@ -272,7 +279,7 @@ async def agenerate(
         async with _aclient(client, engine.timeout) as http_client:
             result = await engine.agenerate(http_client)
     except (ProviderError, UsageError) as exc:
-        failure = _failure(name, "generate", exc, had_token=cred.token is not None)
+        failure = _failure(name, "generate", exc, had_token=cred.token is not None, cred=cred)
         await anyio.to_thread.run_sync(_store_failure, store, name, failure.message, notes)
         raise failure from None
     return await anyio.to_thread.run_sync(_store_success, store, name, result, notes, began)
@@ -369,7 +376,8 @@ def refresh_many(
                 elif isinstance(result, TokenResult):
                     outcomes[name] = RefreshOutcome(name, True, _apply_success(cred, result, ()))
                 else:
-                    message = _failure(name, "refresh", result, had_token=had_token[name]).message
+                    had = had_token[name]
+                    message = _failure(name, "refresh", result, had_token=had, cred=cred).message
                     _apply_failure(cred, message, ())
                     outcomes[name] = RefreshOutcome(name, False, error=message)
     return {name: outcomes[name] for name in names if name in outcomes}
@@ -395,7 +403,7 @@ def revoke(store: VaultStore, name: str, *, client: httpx.Client | None = None) 
         with _client(client, engine.timeout) as http_client:
             result = engine.revoke(http_client, token)
     except (ProviderError, UsageError) as exc:
-        failure = _failure(name, "revoke", exc, had_token=True)
+        failure = _failure(name, "revoke", exc, had_token=True, cred=cred)
         _store_failure(store, name, failure.message)
         raise failure from None
     with store.transaction() as data:
