@@ -91,6 +91,8 @@ async def test_idle_lock_leaves_the_agent_for_scripts(vault: Path, agents: Agent
             pilot,
             lambda: "Locked after being idle." in [str(n.message) for n in app._notifications],
         )
+        # Mounted, not just current (the passphrase box has focus), before the test ends.
+        await settle(pilot, lambda: app.focused is not None and app.focused.id == "passphrase")
         assert isinstance(app.screen, UnlockScreen)
         # A stop request would go out from a worker: with every worker done, the agent
         # must still be there for scripts.

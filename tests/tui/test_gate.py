@@ -71,8 +71,17 @@ async def test_lock_key_and_auto_lock(
         await unlock(pilot, PASSPHRASE)
         # Idle: the timer is shortened only now, so the idle lock is what ends this session.
         app.config.auto_lock = 1
-        await wait_for(pilot, lambda: isinstance(app.screen, UnlockScreen), timeout=10)
+        await wait_for(pilot, lambda: gate_ready(app), timeout=10)
         assert app.store is None
+
+
+def gate_ready(app: TokenVaultApp) -> bool:
+    """The unlock screen is current and mounted (its passphrase box has focus): ending the test
+    while it still composes would tear it down under its own on_mount."""
+    focused = app.focused
+    return (
+        isinstance(app.screen, UnlockScreen) and focused is not None and focused.id == "passphrase"
+    )
 
 
 def lock_in(app: TokenVaultApp) -> int:
