@@ -3,7 +3,8 @@
 Every operation talks to the provider first and only then opens one ``store.transaction()``
 to record the outcome (token, history event, ``last_error``), so a slow provider never holds
 the vault lock. A failure never touches the stored token: it sets ``last_error`` and adds a
-``failed`` event.
+``failed`` event. Each request is made holding the credential's own refresh lock
+(``vault.core.refreshlock``): a process that waited for it uses the token just stored.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime, timedelta
 import anyio.to_thread
 import httpx
 
+from vault.core import refreshlock
 from vault.core.clock import iso
 from vault.core.errors import CredentialNotFound, ProviderError, UsageError, VaultError
 from vault.core.model import Credential, EventKind, Token
@@ -201,7 +203,11 @@ def generate(
     client: httpx.Client | None = None,
     notes: Sequence[Note] = (),
 ) -> Token:
-    """Ask the provider for a new token and store it.
+    """Ask the provider for a new token and store it, unless another process just did.
+
+    The request is made holding the credential's refresh lock. When the vault, re-read once
+    the lock is held, has a good token other than the one this caller's copy showed
+    (``store.data``), another process refreshed meanwhile and its token is returned instead.
 
     Args:
         store: an unlocked vault.
@@ -212,7 +218,20 @@ def generate(
     Raises:
         ProviderError: the provider refused or failed; ``last_error`` is set, token kept.
         UsageError: the credential's settings are unusable; likewise recorded.
+        VaultLocked: another process held the refresh lock past ``refreshlock.LOCK_TIMEOUT``.
     """
+    before = refreshlock.seen(store.data.credentials, name)
+    with refreshlock.held(store.path, name):
+        fresh = refreshlock.replaced(_snapshot(store, name), before)
+        if fresh is not None:
+            return fresh
+        return _generate_locked(store, name, client=client, notes=notes)
+
+
+def _generate_locked(
+    store: VaultStore, name: str, *, client: httpx.Client | None, notes: Sequence[Note] = ()
+) -> Token:
+    """``generate`` with the refresh lock already held: always asks the provider."""
     cred = _snapshot(store, name)
     # Taken now, before the provider is asked: a revoke recorded after this point wins.
     began = _mark(cred)
@@ -242,7 +261,13 @@ def ensure(
     if usable(cred.token, min_valid):
         assert cred.token is not None
         return cred.token
-    return generate(store, name, client=client)
+    with refreshlock.held(store.path, name):
+        # Whoever held the lock before us may have just stored a token that will do.
+        cred = _snapshot(store, name)
+        if usable(cred.token, min_valid):
+            assert cred.token is not None
+            return cred.token
+        return _generate_locked(store, name, client=client)
 
 
 def regenerate_after_401(
@@ -255,10 +280,22 @@ def regenerate_after_401(
     the provider is not asked again.
     """
     cred = _snapshot(store, name)
-    if cred.token is not None and cred.token.value != rejected and usable(cred.token, timedelta()):
+    if _replaced_401(cred, rejected):
+        assert cred.token is not None
         return cred.token
     note = (EventKind.UNAUTHORIZED, "the provider answered 401; generating a new token")
-    return generate(store, name, client=client, notes=[note])
+    with refreshlock.held(store.path, name):
+        cred = _snapshot(store, name)
+        if _replaced_401(cred, rejected):
+            assert cred.token is not None
+            return cred.token
+        return _generate_locked(store, name, client=client, notes=[note])
+
+
+def _replaced_401(cred: Credential, rejected: str) -> bool:
+    """Someone already stored an unexpired token other than the one the provider refused."""
+    token = cred.token
+    return token is not None and token.value != rejected and usable(token, timedelta())
 
 
 # -- asyncio twins (network awaited; the store's file work runs in a worker thread) ------------
@@ -272,6 +309,22 @@ async def agenerate(
     notes: Sequence[Note] = (),
 ) -> Token:
     """``generate`` for asyncio callers."""
+    before = refreshlock.seen(store.data.credentials, name)
+    async with refreshlock.aheld(store.path, name):
+        current = await anyio.to_thread.run_sync(_snapshot, store, name)
+        fresh = refreshlock.replaced(current, before)
+        if fresh is not None:
+            return fresh
+        return await _agenerate_locked(store, name, client=client, notes=notes)
+
+
+async def _agenerate_locked(
+    store: VaultStore,
+    name: str,
+    *,
+    client: httpx.AsyncClient | None,
+    notes: Sequence[Note] = (),
+) -> Token:
     cred = await anyio.to_thread.run_sync(_snapshot, store, name)
     began = _mark(cred)
     try:
@@ -297,7 +350,12 @@ async def aensure(
     if usable(cred.token, min_valid):
         assert cred.token is not None
         return cred.token
-    return await agenerate(store, name, client=client)
+    async with refreshlock.aheld(store.path, name):
+        cred = await anyio.to_thread.run_sync(_snapshot, store, name)
+        if usable(cred.token, min_valid):
+            assert cred.token is not None
+            return cred.token
+        return await _agenerate_locked(store, name, client=client)
 
 
 async def aregenerate_after_401(
@@ -305,10 +363,16 @@ async def aregenerate_after_401(
 ) -> Token:
     """``regenerate_after_401`` for asyncio callers."""
     cred = await anyio.to_thread.run_sync(_snapshot, store, name)
-    if cred.token is not None and cred.token.value != rejected and usable(cred.token, timedelta()):
+    if _replaced_401(cred, rejected):
+        assert cred.token is not None
         return cred.token
     note = (EventKind.UNAUTHORIZED, "the provider answered 401; generating a new token")
-    return await agenerate(store, name, client=client, notes=[note])
+    async with refreshlock.aheld(store.path, name):
+        cred = await anyio.to_thread.run_sync(_snapshot, store, name)
+        if _replaced_401(cred, rejected):
+            assert cred.token is not None
+            return cred.token
+        return await _agenerate_locked(store, name, client=client, notes=[note])
 
 
 # -- many at once ------------------------------------------------------------------------------
@@ -326,9 +390,53 @@ def refresh_many(
     One shared ``httpx.Client`` keeps connections alive across credentials; all outcomes are
     then stored in a single transaction (one file write, not one per credential).
 
+    Each name's refresh lock is held from its request to the save. A name another process is
+    refreshing right now is left until that finishes, then its new token is used (see
+    ``generate``); the wait happens holding no other lock, so two processes refreshing
+    overlapping sets never wait on each other.
+
     Returns:
         An outcome per name (in the order given); failures are recorded, never raised.
     """
+    before = {name: refreshlock.seen(store.data.credentials, name) for name in names}
+    outcomes: dict[str, RefreshOutcome] = {}
+    waiting: list[str] = []
+    unique = list(dict.fromkeys(names))
+    for start in range(0, len(unique), LOCK_BATCH):
+        fds: dict[str, int] = {}
+        try:
+            for name in unique[start : start + LOCK_BATCH]:
+                fd = refreshlock.try_acquire(store.path, name)
+                if fd is None:
+                    waiting.append(name)
+                else:
+                    fds[name] = fd
+            if fds:
+                outcomes.update(_refresh_locked(store, list(fds), before, concurrency, client))
+        finally:
+            for fd in fds.values():
+                refreshlock.release(fd)
+    for name in waiting:
+        try:
+            with refreshlock.held(store.path, name):
+                outcomes.update(_refresh_locked(store, [name], before, concurrency, client))
+        except VaultError as exc:
+            outcomes[name] = RefreshOutcome(name, False, error=exc.message)
+    return {name: outcomes[name] for name in names if name in outcomes}
+
+
+LOCK_BATCH = 256
+"""Refresh locks ``refresh_many`` holds at once (one file descriptor each)."""
+
+
+def _refresh_locked(
+    store: VaultStore,
+    names: Sequence[str],
+    before: dict[str, refreshlock.Seen],
+    concurrency: int,
+    client: httpx.Client | None,
+) -> dict[str, RefreshOutcome]:
+    """``refresh_many`` for names whose refresh locks this process holds."""
     concurrency = max(1, min(concurrency, 64))
     data = store.reload()
     outcomes: dict[str, RefreshOutcome] = {}
@@ -340,6 +448,10 @@ def refresh_many(
         cred = data.credentials.get(name)
         if cred is None:
             outcomes[name] = RefreshOutcome(name, False, error=CredentialNotFound(name).message)
+            continue
+        theirs = refreshlock.replaced(cred, before[name])
+        if theirs is not None:
+            outcomes[name] = RefreshOutcome(name, True, theirs)  # another process just did it
             continue
         had_token[name] = cred.token is not None
         began[name] = _mark(cred)
@@ -380,7 +492,7 @@ def refresh_many(
                     message = _failure(name, "refresh", result, had_token=had, cred=cred).message
                     _apply_failure(cred, message, ())
                     outcomes[name] = RefreshOutcome(name, False, error=message)
-    return {name: outcomes[name] for name in names if name in outcomes}
+    return outcomes
 
 
 # -- revoke ------------------------------------------------------------------------------------
