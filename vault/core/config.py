@@ -104,7 +104,7 @@ def load_config(path: Path | None = None) -> Config:
     cfg = Config(path=path)
     try:
         # A FIFO or /dev/zero named as the config is refused at once, not read forever.
-        raw = read_bounded(path, "config file", MAX_CONFIG_BYTES, ConfigError)
+        raw = read_bounded(path, "config file", limit=MAX_CONFIG_BYTES, error=ConfigError)
     except FileNotFoundError:
         return cfg
     try:

@@ -140,7 +140,7 @@ def payload_aad(raw_header: bytes) -> bytes:
     This, not the checksum, is what stops a header from one file (or one save) being spliced
     onto another's payload: anyone can recompute a SHA-256, nobody can forge the GCM tag.
     """
-    return raw_header
+    return raw_header  # all 152 bytes, checksum included
 
 
 def decrypt_payload(blob: bytes, header: Header, data_key: bytes) -> VaultData:
