@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from vault.agent.server import KEY_BYTES, Agent, check_owner
-from vault.core.errors import VaultError
+from vault.core.config import load_config
+from vault.core.errors import ConfigError, VaultError
 from vault.core.hardening import disable_core_dumps
 from vault.core.store import VaultStore
 
@@ -30,6 +31,19 @@ def _read_key() -> bytes:
 def _report(message: dict[str, object]) -> None:
     sys.stdout.write(json.dumps(message) + "\n")
     sys.stdout.flush()
+
+
+def _refresh_setting() -> tuple[bool, str]:
+    """``[agent] refresh`` and, when off, why (``agent status`` says it)."""
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        # Settings the user did not mean are not acted on: an unreadable config refreshes
+        # nothing in the background, and says so.
+        return False, f"the config file could not be read ({exc.message})"
+    if not config.agent.refresh:
+        return False, "turned off in the config (agent.refresh = false)"
+    return True, ""
 
 
 def _detach_stdio() -> None:
@@ -53,7 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_owner(args.vault)
         # Prove the key opens this vault before serving it to anyone.
         VaultStore.from_key(args.vault, key).close()
-        agent = Agent(args.vault, key, max(1, args.timeout))
+        refresh, refresh_off = _refresh_setting()
+        agent = Agent(
+            args.vault, key, max(1, args.timeout), refresh=refresh, refresh_off=refresh_off
+        )
         del key
         agent.bind()
     except VaultError as exc:

@@ -190,6 +190,22 @@ def agent_status(vault: Path, on_problem: Problem | None = None) -> dict[str, An
     return {key: value for key, value in answer.items() if key not in {"v", "ok"}}
 
 
+def agent_schedule(
+    vault: Path, name: str | None = None, on_problem: Problem | None = None
+) -> dict[str, Any] | None:
+    """The running agent's background refresh plan (``Refresher.schedule``), or None.
+
+    ``{"enabled", "reason", "problem", "counts", "next": [{"name", "at", "reason"}],
+    "skipped": [...]}``, soonest first; ``name`` asks about one credential only. Does not
+    reset the idle timer and carries no secret.
+    """
+    fields = {} if name is None else {"name": name}
+    answer = _call(vault, "schedule", on_problem, **fields)
+    if answer is None or not isinstance(answer.get("next"), list):
+        return None
+    return {key: value for key, value in answer.items() if key not in {"v", "ok"}}
+
+
 def stop_agent(vault: Path, on_problem: Problem | None = None) -> bool:
     """Lock: tell the vault's agent to drop its key and exit; True if one was running.
 

@@ -20,7 +20,7 @@ VERSION = 1
 MAX_FRAME = 64 * 1024
 """Largest frame either side accepts; a longer announced length is refused before reading."""
 
-OPS = frozenset({"ping", "status", "key", "lock", "token", "summary"})
+OPS = frozenset({"ping", "status", "key", "lock", "token", "summary", "schedule"})
 """Every request the agent understands: liveness, status (no secret), the data key, lock,
 one credential's current token, and the vault's secret-free summary.
 
@@ -29,6 +29,8 @@ not keep the vault unlocked forever by itself. ``token`` (``"name"``, ``"min_val
 answers ``{"token": ...}`` only when the stored token has that long left, else ``{"token":
 null}``: the agent never talks to a provider. ``token`` and ``summary`` let the two commands
 scripts and shell prompts call most answer without loading the crypto stack at all.
+``schedule`` (optional ``"name"``) answers the background refresh plan, names and times only
+(``vault.agent.refresher.Refresher.schedule``); like ``status`` it does not touch the timer.
 A ``summary`` always fits one frame: its counts are fixed-size and the next expiry's name is
 cut to ``MAX_NAME`` characters (marked ``"truncated": true``), so ``status`` stays right
 for a vault holding a name longer than the frame cap."""

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from vault.agent import protocol
 from vault.agent.location import canonical, lock_path, private_runtime_dir, socket_path
 from vault.agent.protocol import KEY_BYTES
+from vault.agent.refresher import Refresher
 from vault.core.clock import iso
 from vault.core.errors import VaultError
 from vault.core.store import flock_within
@@ -96,9 +97,19 @@ class Agent:
         vault: the vault file (canonical path).
         data_key: the unwrapped 32-byte data key; copied into a buffer zeroed on exit.
         idle_timeout: seconds without a key request before the agent locks itself.
+        refresh: refresh auto-refresh credentials in the background (``[agent] refresh``).
+        refresh_off: why it does not, for ``agent status``.
     """
 
-    def __init__(self, vault: Path, data_key: bytes, idle_timeout: int) -> None:
+    def __init__(
+        self,
+        vault: Path,
+        data_key: bytes,
+        idle_timeout: int,
+        *,
+        refresh: bool = True,
+        refresh_off: str = "",
+    ) -> None:
         if len(data_key) != KEY_BYTES:
             raise VaultError("The agent was handed a key of the wrong length; it did not start.")
         self.vault = canonical(vault)
@@ -114,6 +125,7 @@ class Agent:
         self._bound_inode: int | None = None
         self._store: VaultStore | None = None
         self._store_lock = threading.Lock()
+        self.refresher = Refresher(self.vault, self._key, enabled=refresh, off_reason=refresh_off)
 
     def __repr__(self) -> str:
         return f"Agent(vault={str(self.vault)!r}, idle_timeout={self.idle_timeout})"
@@ -167,6 +179,7 @@ class Agent:
         listener = self._listener
         assert listener is not None, "bind() first"
         try:
+            self.refresher.start()  # a thread: serve() runs after the fork, bind() before it
             while not self._stop.is_set():
                 left = self.seconds_left()
                 if left <= 0:
@@ -183,6 +196,7 @@ class Agent:
     def close(self) -> None:
         """Remove the socket, release the lock and zero the key buffer."""
         self._stop.set()
+        self.refresher.stop()
         if self._listener is not None:
             self._listener.close()
             self._listener = None
@@ -265,6 +279,11 @@ class Agent:
             return protocol.reply(locked=True)
         if op == "status":
             return protocol.reply(**self.status())
+        if op == "schedule":
+            name = message.get("name")
+            return protocol.reply(
+                **self.refresher.schedule(name if isinstance(name, str) else None)
+            )
         return protocol.reply(pong=True)
 
     def _read(self) -> VaultData:

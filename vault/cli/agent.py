@@ -8,6 +8,7 @@ import os
 from vault.agent import client as agent_client
 from vault.agent.duration import format_duration, parse_duration
 from vault.cli.common import Command, err, get_passphrase, out, print_json, vault_path
+from vault.cli.schedule import refresh_field, refresh_lines
 from vault.core.errors import VaultNotFound
 from vault.core.names import printable
 
@@ -59,7 +60,15 @@ def cmd_agent(args: argparse.Namespace) -> int:
     status = agent_client.agent_status(path, problems.append)
     if args.json:
         shown = status or {"vault": str(path)}
-        print_json({"running": status is not None, **shown, **_problem_field(problems)})
+        running = status is not None
+        print_json(
+            {
+                "running": running,
+                **shown,
+                **refresh_field(running, path),
+                **_problem_field(problems),
+            }
+        )
     elif status is None and problems:
         # A stopped (SIGSTOP) or wedged agent: one sentence, after CALL_TIMEOUT, never a hang.
         err(f"{problems[0]}; the vault cannot be used through it.")
@@ -71,6 +80,8 @@ def cmd_agent(args: argparse.Namespace) -> int:
             f"{status['locks_at']} (in {format_left(int(status['seconds_left']))}) unless "
             f"used; idle timeout {format_duration(int(status['idle_timeout']))}."
         )
+        for line in refresh_lines(agent_client.agent_schedule(path)):
+            out(line)
     return 0 if status is not None else 1
 
 

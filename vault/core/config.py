@@ -24,7 +24,7 @@ MAX_CONFIG_BYTES = 1024 * 1024
 """A config is a few hundred bytes; anything past a MiB is not one (and is not read whole)."""
 
 _TOP_KEYS = frozenset({"theme", "keymap", "clipboard", "lock", "auto_refresh", "agent"})
-_AGENT_KEYS = frozenset({"start_on_unlock", "timeout"})
+_AGENT_KEYS = frozenset({"start_on_unlock", "timeout", "refresh"})
 _CLIPBOARD_KEYS = frozenset({"timeout"})
 _LOCK_KEYS = frozenset({"idle_seconds"})
 _REFRESH_KEYS = frozenset({"enabled", "share", "styles"})
@@ -74,6 +74,9 @@ class AgentSettings:
     """Unlocking in the TUI starts an agent (if none runs) so CLI calls need no passphrase."""
     timeout: int = AGENT_TIMEOUT
     """Idle seconds before an agent started by the TUI or ``unlock`` locks itself."""
+    refresh: bool = True
+    """The running agent refreshes auto-refresh credentials in the background (the TUI then
+    leaves that to it); off, every process refreshes only when it needs a token."""
 
 
 @dataclass
@@ -104,7 +107,7 @@ def load_config(path: Path | None = None) -> Config:
     cfg = Config(path=path)
     try:
         # A FIFO or /dev/zero named as the config is refused at once, not read forever.
-        raw = read_bounded(path, "config file", limit=MAX_CONFIG_BYTES, error=ConfigError)
+        raw = read_bounded(path, "config file", MAX_CONFIG_BYTES, ConfigError)
     except FileNotFoundError:
         return cfg
     try:
@@ -148,6 +151,8 @@ def _apply(cfg: Config, data: dict[str, Any], path: Path) -> None:
         cfg.agent.start_on_unlock = _bool(
             agent["start_on_unlock"], "agent.start_on_unlock", warn, cfg.agent.start_on_unlock
         )
+    if "refresh" in agent:
+        cfg.agent.refresh = _bool(agent["refresh"], "agent.refresh", warn, cfg.agent.refresh)
     if "timeout" in agent:
         # Same bounds as `tokenvault unlock --timeout` (vault/agent/duration.py).
         cfg.agent.timeout = _int(agent["timeout"], "agent.timeout", 1, 7 * 86400, warn, 900)
