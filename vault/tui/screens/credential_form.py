@@ -17,7 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Collapsible, Input, Label, Select, Static, Switch
 
 from vault.core.clock import now
-from vault.core.errors import CredentialNotFound, DuplicateCredential, UsageError, VaultError
+from vault.core.errors import CredentialNotFound, UsageError, VaultError
 from vault.core.model import Credential, EventKind, RefreshPolicy
 from vault.core.providers import PRESETS, validate_settings
 from vault.core.providers.engine import SETTING_KINDS
@@ -240,11 +240,9 @@ class CredentialFormScreen(ModalScreen[str | None]):
 
     def _store(self, style: str, values: dict[str, Any]) -> str:
         preset = PRESETS[style]
+        # The name is checked by data.add / data.rename below: the rule and the sentence the
+        # CLI's add and --rename use.
         name = values["name"]
-        if not name:
-            raise UsageError("Give the credential a name.")
-        if any(ch.isspace() for ch in name) or len(name) > 64:
-            raise UsageError("The name must be at most 64 characters, without spaces.")
         # Editing keeps settings the form does not show (set with the CLI, say), read from the
         # latest file rather than from when the form opened.
         base: Credential | None = None
@@ -315,22 +313,13 @@ class CredentialFormScreen(ModalScreen[str | None]):
             raise VaultError("The vault is locked; unlock it again.")
         with store.transaction() as data:
             if self.original is None:
-                if name in data.credentials:
-                    raise DuplicateCredential(name)
-                cred = Credential(name=name, provider=style)
+                cred = data.add(Credential(name=name, provider=style))
                 cred.policy = RefreshPolicy(
                     auto=bool(values["auto"]), share=self.tv.config.auto_refresh.share
                 )
-                data.credentials[name] = cred
                 cred.record(EventKind.CREATED)
             else:
-                cred = data.credentials[self.original.name]
-                if name != cred.name:
-                    if name in data.credentials:
-                        raise DuplicateCredential(name)
-                    del data.credentials[cred.name]
-                    cred.name = name
-                    data.credentials[name] = cred
+                cred = data.rename(self.original.name, name)
                 cred.policy.auto = bool(values["auto"])
                 changed = sorted({*normalized, *secrets})
                 cred.record(EventKind.EDITED, "changed: " + ", ".join(changed) if changed else "")

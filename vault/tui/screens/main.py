@@ -22,7 +22,7 @@ from vault.core.providers import PRESETS, header_lines
 from vault.core.store import VaultStore
 from vault.core.testcall import atest_call
 from vault.tui.widgets.credential_list import SORTS, CredentialList
-from vault.tui.widgets.details import DetailsPane
+from vault.tui.widgets.details import DetailsPane, literal
 from vault.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
@@ -350,17 +350,22 @@ class MainScreen(Screen[None]):
         token = cred.token
         then = "copy-header" if header else "copy"
         if token is None:
-            self.notify(f"{name} has no token: press g to generate one.", severity="warning")
+            self.notify(
+                f"{literal(name)} has no token: press g to generate one.", severity="warning"
+            )
             return
         left = token.seconds_left()
         if left is not None and left <= 0:
             # Never hand out a token known to be dead: get a fresh one first, then copy it.
             if retried:
                 self.notify(
-                    f"{name}: the new token is already expired; not copied.", severity="error"
+                    f"{literal(name)}: the new token is already expired; not copied.",
+                    severity="error",
                 )
                 return
-            self.notify(f"{name}'s token has expired; refreshing before copying.", timeout=3)
+            self.notify(
+                f"{literal(name)}'s token has expired; refreshing before copying.", timeout=3
+            )
             self._generate(name, then)
             return
         what = "Token"
@@ -393,7 +398,7 @@ class MainScreen(Screen[None]):
         clears = f"; cleared in {timeout}s" if timeout else ""
         self.app.call_from_thread(self.reload_rows)
         self.app.call_from_thread(
-            self.notify, f"{what} of {name} copied via {how}{hint}{clears}.", timeout=4
+            self.notify, f"{what} of {literal(name)} copied via {how}{hint}{clears}.", timeout=4
         )
 
     def action_reveal(self) -> None:
@@ -403,7 +408,7 @@ class MainScreen(Screen[None]):
         if cred is None:
             return
         if cred.token is None:
-            self.notify(f"{cred.name} has no token to reveal.", severity="warning")
+            self.notify(f"{literal(cred.name)} has no token to reveal.", severity="warning")
             return
         self.tv.revealed = (cred.name, time.time() + REVEAL_SECONDS)
         self.query_one(DetailsPane).add_class("-open")
@@ -418,7 +423,9 @@ class MainScreen(Screen[None]):
         if cred is None:
             return
         if cred.token is None:
-            self.notify(f"{cred.name} holds no token; nothing to revoke.", severity="warning")
+            self.notify(
+                f"{literal(cred.name)} holds no token; nothing to revoke.", severity="warning"
+            )
             return
         if revoke_is_remote(cred):
             text = (
@@ -468,7 +475,7 @@ class MainScreen(Screen[None]):
         if name and self.tv.store is not None:
             self.reload_rows()
             self.table.select_name(name)
-            self.notify(f"Saved {name}.", timeout=3)
+            self.notify(f"Saved {literal(name)}.", timeout=3)
 
     def action_remove(self) -> None:
         from vault.tui.screens.confirm import ConfirmScreen

@@ -25,6 +25,7 @@ from textual.strip import Strip
 
 from vault.core.clock import now
 from vault.core.model import Credential, Status
+from vault.core.names import printable
 from vault.core.providers import PRESETS
 from vault.core.summary import format_left, secret_label
 from vault.tui.widgets.expiry_bar import bar_segments, secret_share, thin_bar_segments, urgency
@@ -332,8 +333,9 @@ class CredentialList(ScrollView, can_focus=True):
             segs = [Segment(f"{spin} ", style + get("credential-list--busy"))]
         else:
             segs = [Segment("  ", style)]
-        segs.append(Segment(_pad(cred.name, name_w), style))
-        segs.append(Segment(_pad(cred.provider, style_w), dim))
+        # Segments are not markup, but a stored name may still hold control characters.
+        segs.append(Segment(_pad(printable(cred.name), name_w), style))
+        segs.append(Segment(_pad(printable(cred.provider), style_w), dim))
         status_class = {
             Status.VALID: "ok",
             Status.EXPIRING: "warn",

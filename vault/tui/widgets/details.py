@@ -12,11 +12,18 @@ from textual.widgets import Static
 
 from vault.core.clock import now
 from vault.core.model import Credential, mask
+from vault.core.names import printable
 from vault.core.providers.expiry import jwt_claims
 from vault.core.summary import format_left, secret_label
 from vault.tui.widgets.expiry_bar import ExpiryBar
 
 _WHEN = "%Y-%m-%d %H:%M:%S UTC"
+
+
+def literal(value: str) -> str:
+    """Stored or provider text as markup that shows it literally: control characters
+    escaped (never sent to the terminal) and Rich markup (``[red]``) not interpreted."""
+    return escape(printable(value))
 
 
 def _when(value: datetime | None) -> str:
@@ -56,7 +63,7 @@ class DetailsPane(VerticalScroll):
             head.update("[b]No credential selected[/]")
             body.update("")
             return
-        head.update(f"[b $primary]{escape(cred.name)}[/]  [dim]{escape(cred.provider)}[/]")
+        head.update(f"[b $primary]{literal(cred.name)}[/]  [dim]{literal(cred.provider)}[/]")
         body.update(render_details(cred, revealed, now()))
 
 
@@ -70,11 +77,11 @@ def render_details(cred: Credential, revealed: bool, at: datetime) -> str:
     else:
         shown = token.value if revealed else mask(token.value)
         label = "[$accent]value (revealed for 10 s)[/]" if revealed else "value"
-        out.append(f"  {label}: {escape(shown)}")
-        out.append(f"  type: {escape(token.token_type)}")
+        out.append(f"  {label}: {literal(shown)}")
+        out.append(f"  type: {literal(token.token_type)}")
         out.append(f"  issued: {_when(token.issued_at)}")
         out.append(f"  expires: {_when(token.expires_at)}  ({format_left(token.seconds_left(at))})")
-        out.append(f"  expiry from: {escape(token.expiry_source)}")
+        out.append(f"  expiry from: {literal(token.expiry_source)}")
         claims = jwt_claims(token.value)
         if claims is not None:
             out.append("[b]JWT claims[/] [dim](decoded, not verified)[/]")
@@ -82,7 +89,7 @@ def render_details(cred: Credential, revealed: bool, at: datetime) -> str:
                 text = json.dumps(value) if not isinstance(value, str) else value
                 if key in ("exp", "iat", "nbf") and isinstance(value, int | float):
                     text += f"  ({datetime.fromtimestamp(value, UTC).strftime(_WHEN)})"
-                out.append(f"  {escape(key)}: {escape(text)}")
+                out.append(f"  {literal(key)}: {literal(text)}")
     if cred.secret_expires_at is not None:
         out.append("[b]Root secret[/]")
         out.append(f"  created: {_when(cred.secret_created_at)}")
@@ -91,21 +98,20 @@ def render_details(cred: Credential, revealed: bool, at: datetime) -> str:
     out.append("[b]Refresh policy[/]")
     state = "on" if cred.policy.auto else "off"
     out.append(f"  auto-refresh: {state}, below {cred.policy.share:.0%} of the lifetime")
-    out.append(f"  next: {escape(next_action(cred, at))}")
+    out.append(f"  next: {literal(next_action(cred, at))}")
     if cred.last_error:
         out.append("[b $error]Last error[/]")
-        out.append(f"  [$error]{escape(cred.last_error)}[/]")
+        out.append(f"  [$error]{literal(cred.last_error)}[/]")
     out.append("[b]Settings[/]")
     for key, value in sorted(cred.settings.items()):
-        out.append(
-            f"  {escape(key)}: {escape(json.dumps(value) if not isinstance(value, str) else value)}"
-        )
+        text = json.dumps(value) if not isinstance(value, str) else value
+        out.append(f"  {literal(key)}: {literal(text)}")
     if cred.secrets:
         out.append("[b]Secrets[/] [dim](masked)[/]")
         for key, value in sorted(cred.secrets.items()):
-            out.append(f"  {escape(key)}: {mask(value)}")
+            out.append(f"  {literal(key)}: {mask(value)}")
     out.append("[b]History[/]")
     for event in reversed(cred.history[-25:]):
-        detail = f" — {escape(event.detail)}" if event.detail else ""
-        out.append(f"  {event.at.strftime('%m-%d %H:%M:%S')} {escape(event.kind)}{detail}")
+        detail = f" — {literal(event.detail)}" if event.detail else ""
+        out.append(f"  {event.at.strftime('%m-%d %H:%M:%S')} {literal(event.kind)}{detail}")
     return "\n".join(out)
