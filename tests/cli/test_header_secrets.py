@@ -148,3 +148,14 @@ def test_a_plain_text_header_key_is_masked_and_the_user_told(app: Run) -> None:
     moved = app("edit", "app", "--secret-for", "header:X-Api-Key", "--secret-stdin",
                 input=plain + "\n", ok=True)  # fmt: skip
     assert "note:" not in moved.stderr
+
+
+def test_add_can_store_a_header_secret_first(initialised: Run, sim: Simulator) -> None:
+    added = initialised(
+        "add", "app2", "--provider", "app-token", "--base-url", sim.url, "--app-id", APP_ID,
+        "--secret-for", "header:X-Api-Key", "--secret-stdin", input=API_KEY + "\n", ok=True,
+    )  # fmt: skip
+    assert "secret 'app_secret'" in added.stderr  # the style's own secret is still to add
+    detail = json.loads(initialised("show", "app2", "--json", ok=True).stdout)
+    assert detail["secrets"] == {"x_api_key": mask(API_KEY)}
+    assert detail["settings"]["request_headers"]["X-Api-Key"] == "{secret.x_api_key}"

@@ -14,7 +14,8 @@ from vault.core.clock import now
 from vault.core.model import Credential, mask
 from vault.core.names import printable
 from vault.core.providers.expiry import jwt_claims
-from vault.core.summary import format_left, secret_label
+from vault.core.providers.secretsettings import masker
+from vault.core.summary import format_left, secret_label, shown_settings
 from vault.tui.widgets.expiry_bar import ExpiryBar
 
 _WHEN = "%Y-%m-%d %H:%M:%S UTC"
@@ -99,11 +100,14 @@ def render_details(cred: Credential, revealed: bool, at: datetime) -> str:
     state = "on" if cred.policy.auto else "off"
     out.append(f"  auto-refresh: {state}, below {cred.policy.share:.0%} of the lifetime")
     out.append(f"  next: {literal(next_action(cred, at))}")
+    # Stored provider words are masked again: an old vault may hold an echoed secret.
+    hide = masker(cred).scrub
     if cred.last_error:
         out.append("[b $error]Last error[/]")
-        out.append(f"  [$error]{literal(cred.last_error)}[/]")
+        out.append(f"  [$error]{literal(hide(cred.last_error))}[/]")
     out.append("[b]Settings[/]")
-    for key, value in sorted(cred.settings.items()):
+    # A key kept as a plain setting (a literal X-Api-Key header) is masked like a secret.
+    for key, value in sorted(shown_settings(cred).items()):
         text = json.dumps(value) if not isinstance(value, str) else value
         out.append(f"  {literal(key)}: {literal(text)}")
     if cred.secrets:
@@ -112,6 +116,6 @@ def render_details(cred: Credential, revealed: bool, at: datetime) -> str:
             out.append(f"  {literal(key)}: {mask(value)}")
     out.append("[b]History[/]")
     for event in reversed(cred.history[-25:]):
-        detail = f" — {literal(event.detail)}" if event.detail else ""
+        detail = f" — {literal(hide(event.detail))}" if event.detail else ""
         out.append(f"  {event.at.strftime('%m-%d %H:%M:%S')} {literal(event.kind)}{detail}")
     return "\n".join(out)
