@@ -337,7 +337,10 @@ def test_the_config_check_catches_mistakes(tmp_path: Path) -> None:
 # -- secrets never on the command line ---------------------------------------------------------
 
 SECRET_WORDS = ("secret", "passphrase", "password", "private-key")
-NOT_SECRETS = {"--secret-created": "a date, not a secret"}
+NOT_SECRETS = {
+    "--secret-created": "a date, not a secret",
+    "--secret-for": "where the secret goes (header:NAME), not the secret",
+}
 
 
 def test_no_flag_takes_a_secret_on_the_command_line() -> None:
