@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 import time
 from collections.abc import Iterable
@@ -15,12 +16,16 @@ import httpx
 
 from vault.core.clock import now
 from vault.core.errors import ProviderError
+from vault.core.providers import limits
 
 # Masking lives in its own module; these names stay importable from here for the callers.
 from vault.core.providers.mask import request_secrets, scrub
 
 MESSAGE_LIMIT = 200
 """Characters of a provider's own message quoted back; enough to read, never a whole page."""
+
+MAX_RETRY_AFTER = 86400.0
+"""The longest Retry-After taken at its word (a day); beyond that it only ends the tries."""
 
 MESSAGE_KEYS = ("error_description", "message", "Message", "error", "detail", "title", "msg")
 """Where JSON error bodies keep their human text (RFC 6749, GitHub, ASP.NET, RFC 7807)."""
@@ -130,19 +135,25 @@ def is_rate_limited(response: httpx.Response) -> bool:
 
 
 def retry_after(response: httpx.Response) -> float | None:
-    """Seconds from a Retry-After header (delta seconds or an HTTP date), or None."""
-    value = response.headers.get("retry-after")
-    if not value:
+    """Seconds from a Retry-After header (delta seconds or an HTTP date), or None.
+
+    The header is the provider's word: ``inf``, ``nan``, a 5,000-digit number or a date in
+    the year 9999 is no wait the vault will honour, so it reads as "no usable value".
+    """
+    value = response.headers.get("retry-after", "").strip()
+    if not value or len(value) > 64:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        try:
+            when = parsedate_to_datetime(value)
+            seconds = (when - now()).total_seconds()
+        except (TypeError, ValueError, OverflowError):
+            return None
+    if not math.isfinite(seconds):
         return None
-    return max(0.0, (when - now()).total_seconds())
+    return min(max(0.0, seconds), MAX_RETRY_AFTER)
 
 
 def _wait_for(response: httpx.Response, attempt: int, policy: RetryPolicy) -> float | None:
@@ -170,31 +181,106 @@ def _rate_limited_error(
     )
 
 
+def _timeout_of(request: httpx.Request) -> float:
+    """The seconds a whole call may take: the request's longest timeout, else 30 s."""
+    given = [v for v in dict(request.extensions.get("timeout") or {}).values() if v]
+    return float(max(given)) if given else 30.0
+
+
+def _bound(request: httpx.Request, deadline: limits.Deadline) -> None:
+    # Every phase gets at most what is left of the one deadline, never a fresh full timeout.
+    request.extensions["timeout"] = httpx.Timeout(max(deadline.left(), 0.001)).as_dict()
+    request.headers["Accept-Encoding"] = limits.ACCEPT_ENCODING
+
+
+def _exchange(
+    client: httpx.Client, request: httpx.Request, deadline: limits.Deadline, limit: int
+) -> httpx.Response:
+    """One try: the answer fully read and decoded, or ``ProviderError``."""
+    if deadline.passed:
+        raise deadline.error(request)
+    _bound(request, deadline)
+    guard = limits.Watchdog(request, deadline)
+    guard.start()
+    try:
+        response = client.send(request, stream=True)
+        try:
+            guard.watch(response.extensions.get("network_stream"))
+            body = limits.read_body(response, limit, deadline)
+        finally:
+            response.close()
+    except httpx.TransportError as exc:
+        if deadline.passed:
+            raise deadline.error(request) from None
+        raise transport_error(exc, request) from None
+    finally:
+        guard.cancel()
+    return limits.finished(response, body)
+
+
+async def _aexchange(
+    client: httpx.AsyncClient, request: httpx.Request, deadline: limits.Deadline, limit: int
+) -> httpx.Response:
+    if deadline.passed:
+        raise deadline.error(request)
+    _bound(request, deadline)
+    try:
+        async with asyncio.timeout(deadline.left()):
+            response = await client.send(request, stream=True)
+            try:
+                body = await limits.aread_body(response, limit, deadline)
+            finally:
+                await response.aclose()
+    except TimeoutError:
+        raise deadline.error(request) from None
+    except httpx.TransportError as exc:
+        if deadline.passed:
+            raise deadline.error(request) from None
+        raise transport_error(exc, request) from None
+    return limits.finished(response, body)
+
+
+def _pause(
+    response: httpx.Response,
+    attempt: int,
+    policy: RetryPolicy,
+    deadline: limits.Deadline,
+    secrets: Iterable[str],
+) -> float:
+    """The wait before the next try; raise when the tries or the deadline are spent."""
+    wait = _wait_for(response, attempt, policy)
+    if wait is None or wait >= deadline.left():
+        raise _rate_limited_error(response, attempt, secrets)
+    return wait
+
+
 def send(
     client: httpx.Client,
     request: httpx.Request,
     *,
     policy: RetryPolicy = RetryPolicy(),
     secrets: Iterable[str] = (),
+    limit: int = limits.MAX_BODY,
+    timeout: float | None = None,
 ) -> httpx.Response:
-    """Send, backing off on rate limits; return the final answer or raise ``ProviderError``.
+    """Send, backing off on rate limits; return the final answer (read) or raise ``ProviderError``.
 
     Only rate-limit answers are retried: other errors go straight to the user, and a timeout
     is not retried so a slow provider never multiplies the wait.
+
+    Args:
+        limit: decoded body bytes accepted (the token endpoints' 1 MiB by default).
+        timeout: seconds for the whole call, tries and waits included (default: the
+            request's own timeout).
     """
+    deadline = limits.Deadline(_timeout_of(request) if timeout is None else timeout)
     attempt = 0
     while True:
         attempt += 1
-        try:
-            response = client.send(request)
-        except httpx.TransportError as exc:
-            raise transport_error(exc, request) from None
+        response = _exchange(client, request, deadline, limit)
         if not is_rate_limited(response):
             return response
-        wait = _wait_for(response, attempt, policy)
-        if wait is None:
-            raise _rate_limited_error(response, attempt, secrets)
-        time.sleep(wait)
+        time.sleep(_pause(response, attempt, policy, deadline, secrets))
 
 
 async def asend(
@@ -203,18 +289,15 @@ async def asend(
     *,
     policy: RetryPolicy = RetryPolicy(),
     secrets: Iterable[str] = (),
+    limit: int = limits.MAX_BODY,
+    timeout: float | None = None,
 ) -> httpx.Response:
     """``send`` for asyncio callers."""
+    deadline = limits.Deadline(timeout if timeout is not None else _timeout_of(request))
     attempt = 0
     while True:
         attempt += 1
-        try:
-            response = await client.send(request)
-        except httpx.TransportError as exc:
-            raise transport_error(exc, request) from None
+        response = await _aexchange(client, request, deadline, limit)
         if not is_rate_limited(response):
             return response
-        wait = _wait_for(response, attempt, policy)
-        if wait is None:
-            raise _rate_limited_error(response, attempt, secrets)
-        await asyncio.sleep(wait)
+        await asyncio.sleep(_pause(response, attempt, policy, deadline, secrets))
