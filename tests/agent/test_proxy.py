@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import select
 import signal
+import socket
 import stat
 import subprocess
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -112,6 +114,25 @@ def test_a_call_through_the_proxy_reaches_the_api_with_the_credential(
     assert proxy.key not in log and _token(creds) not in log
 
 
+def _listeners(port: int) -> list[str]:
+    """Local addresses (kernel hex) listening on ``port``, IPv4 and IPv6."""
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as fh:
+            for row in fh.read().splitlines()[1:]:
+                local, state = row.split()[1], row.split()[3]
+                address, _, hex_port = local.rpartition(":")
+                if state == "0A" and int(hex_port, 16) == port:
+                    found.append(address)
+    return found
+
+
+def test_the_proxy_listens_on_127_0_0_1_only(run_proxy: StartProxy) -> None:
+    proxy = run_proxy()
+    port = int(proxy.url.split(":")[2].split("/")[0])
+    assert _listeners(port) == ["0100007F"]
+
+
 def test_each_proxy_gets_a_fresh_key(run_proxy: StartProxy) -> None:
     assert run_proxy().key != run_proxy().key
 
@@ -183,6 +204,9 @@ def test_parallel_401s_through_the_proxy_cause_one_regeneration(
     codes = [call.communicate(timeout=WAIT)[0] for call in calls]
     assert codes == ["200"] * 8
     assert sim.counters["app-token.generate.ok"] == 2
+    # Several of them really met the 401 (each such call is a 401 plus its replay).
+    met_401 = sim.counters["app-token.whoami"] - 1 - 8
+    assert met_401 >= 2, met_401
 
 
 def test_a_post_body_is_replayed_intact_after_a_401(run_proxy: StartProxy, tmp_path: Path) -> None:
@@ -273,6 +297,38 @@ def test_the_answer_streams_to_the_client_as_it_arrives(run_proxy: StartProxy) -
         upstream.release.set()
         rest, _ = call.communicate(timeout=WAIT)
         assert rest == b"rest\n" and call.returncode == 0
+
+
+def _refused(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+def test_a_signal_lets_the_request_under_way_finish_and_log(run_proxy: StartProxy) -> None:
+    with recording_upstream() as upstream:
+        proxy = run_proxy("app", "--upstream", upstream.url)
+        call = subprocess.Popen(
+            [CURL, "-sS", "-N", "--max-time", str(int(WAIT)), f"{proxy.url}/stream"],
+            stdout=subprocess.PIPE,
+        )
+        assert call.stdout is not None
+        ready, _, _ = select.select([call.stdout], [], [], WAIT)
+        assert ready and os.read(call.stdout.fileno(), 100) == b"first\n"
+        proxy.process.send_signal(signal.SIGTERM)
+        # The signal has landed once the proxy stops accepting connections.
+        port = int(proxy.url.split(":")[2].split("/")[0])
+        deadline = time.monotonic() + WAIT
+        while not _refused(port):
+            assert time.monotonic() < deadline, "the proxy kept accepting after SIGTERM"
+            time.sleep(0.01)  # a polling interval, not a wait for the outcome
+        upstream.release.set()
+        rest, _ = call.communicate(timeout=WAIT)
+        assert rest == b"rest\n" and call.returncode == 0
+        assert proxy.process.wait(WAIT) == 0
+        assert "GET /stream 200" in proxy.log_text()
 
 
 def test_a_bearer_credential_gets_authorization_bearer(

@@ -1,9 +1,10 @@
 """The auth proxy: any HTTP client on this machine calls an API with a vault credential.
 
-``tokenvault proxy NAME`` serves on 127.0.0.1 only. A request must start its path with a
-random capability key (``/KEY/...``) or it gets 403 and reaches nothing: any local program or
-web page can reach a loopback port, only someone told the key may spend the token. With
-``--unix-socket`` the socket's 0600 mode is the gate instead, and there is no key.
+``tokenvault proxy NAME`` serves on 127.0.0.1 only (``vault.agent.listener``). A request
+must start its path with a random capability key (``/KEY/...``) or it gets 403 and reaches
+nothing: any local program or web page can reach a loopback port, only someone told the key
+may spend the token. With ``--unix-socket`` the socket's 0600 mode is the gate instead, and
+there is no key.
 
 Tokens come from the same core operations as ``VaultAuth`` and ``tokenvault request``: the
 proxy drives ``VaultAuth``'s own flow, so a missing or expiring token is replaced before the
@@ -16,19 +17,14 @@ Redirects go back to the client untouched: following one would carry the token e
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
-import signal
-import socketserver
 import sys
 import threading
 import time
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from types import FrameType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
@@ -39,9 +35,6 @@ from vault.core.errors import UsageError, VaultError
 from vault.core.model import Token
 from vault.core.providers.engine import provider_for
 from vault.core.store import VaultStore
-
-HOST = "127.0.0.1"
-"""The only address served: the token behind the proxy is for this machine's programs."""
 
 KEY_BYTES = 24
 """Capability key entropy: 192 bits, past any guessing over a loopback socket."""
@@ -73,6 +66,25 @@ class Proxy:
     """The capability the path must start with (None on a Unix socket)."""
     replay_cap: int = REPLAY_CAP
     _log_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _idle: threading.Condition = field(default_factory=threading.Condition, repr=False)
+    _active: int = 0
+
+    @contextmanager
+    def in_flight(self) -> Iterator[None]:
+        """Count a request from its first byte to its log line, for ``drain``."""
+        with self._idle:
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._active -= 1
+                self._idle.notify_all()
+
+    def drain(self, timeout: float) -> None:
+        """Wait (at most ``timeout`` seconds) for requests under way to finish and be logged."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._active == 0, timeout)
 
     def target(self, path: str) -> str | None:
         """The upstream request target for a client's ``path``, or None without the key."""
@@ -110,7 +122,7 @@ class Proxy:
             print(f"{line} {note}".rstrip(), file=sys.stderr, flush=True)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class Handler(BaseHTTPRequestHandler):
     """One client connection; HTTP/1.1 so keep-alive and chunked answers work."""
 
     protocol_version = "HTTP/1.1"
@@ -139,6 +151,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _forward(self) -> None:
         proxy = self._proxy()
+        with proxy.in_flight():
+            self._forward_one(proxy)
+
+    def _forward_one(self, proxy: Proxy) -> None:
         started = time.monotonic()
         target = proxy.target(self.path)
         if target is None:
@@ -186,6 +202,12 @@ class _Handler(BaseHTTPRequestHandler):
                     response.close()
                     response = proxy.client.send(flow.send(response), stream=True)
                     note = "regenerated"
+                elif response.status_code == 401:
+                    # Streamed, so it cannot be sent again. The new token is had before the 401
+                    # goes back, so the client's own retry finds it.
+                    with suppress(VaultError):
+                        flow.send(response)
+                        note = "regenerated for the retry"
             except forwarding.BadRequest as exc:
                 # The client's streamed body broke its own framing mid-upload.
                 self._plain(400, str(exc))
@@ -207,11 +229,6 @@ class _Handler(BaseHTTPRequestHandler):
                 return response.status_code, "client hung up"
             finally:
                 response.close()
-            if response.status_code == 401 and not note:
-                # Streamed, so it could not be sent again; a new token serves the retry.
-                with suppress(VaultError, StopIteration):
-                    flow.send(response)
-                    note = "regenerated for the retry"
             return response.status_code, note
         finally:
             flow.close()
@@ -266,25 +283,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 for _method in METHODS:
-    setattr(_Handler, f"do_{_method}", _Handler._forward)
-
-
-class _Quiet:
-    """Server mixin: a failed connection is one line on stderr, not a traceback."""
-
-    proxy: Proxy
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        kind = type(sys.exc_info()[1]).__name__
-        print(f"tokenvault proxy: a client connection failed ({kind}).", file=sys.stderr)
-
-
-class _TCPServer(_Quiet, ThreadingHTTPServer):
-    daemon_threads = True
-
-
-class _UnixServer(_Quiet, socketserver.ThreadingUnixStreamServer):
-    daemon_threads = True
+    setattr(Handler, f"do_{_method}", Handler._forward)
 
 
 def build(
@@ -337,79 +336,3 @@ def build(
         replaced=replaced,
         key=None if unix else secrets.token_urlsafe(KEY_BYTES),
     )
-
-
-class _Stopped(Exception):
-    """Raised from the SIGINT/SIGTERM handler to leave ``serve_forever``."""
-
-
-def _stop(signum: int, frame: FrameType | None) -> None:
-    raise _Stopped
-
-
-def _tcp(port: int) -> _TCPServer:
-    if not 0 <= port <= 65535:
-        raise UsageError(f"--port must be between 0 and 65535, not {port}.")
-    try:
-        return _TCPServer((HOST, port), _Handler)
-    except OSError as exc:
-        raise UsageError(f"Cannot listen on {HOST} port {port}: {exc.strerror or exc}.") from None
-
-
-def _unix(path: Path) -> _UnixServer:
-    if os.path.lexists(path):
-        # Never unlink what may be someone else's file or a live proxy's socket.
-        raise UsageError(f"{path} already exists; remove it or choose another path.")
-    if len(os.fsencode(path)) > 100:
-        raise UsageError(f"{path} is too long for a Unix socket; choose a shorter path.")
-    # Created 0600 from the first instant: a chmod after bind would leave a window in which
-    # another user could connect and spend the token.
-    old = os.umask(0o177)
-    try:
-        return _UnixServer(str(path), _Handler)
-    except OSError as exc:
-        raise UsageError(f"Cannot serve on {path}: {exc.strerror or exc}.") from None
-    finally:
-        os.umask(old)
-
-
-def serve(
-    proxy: Proxy,
-    *,
-    port: int = 0,
-    unix_socket: Path | None = None,
-    announce: Callable[[str], None],
-) -> None:
-    """Serve ``proxy`` in the foreground until SIGINT or SIGTERM, then clean up and return.
-
-    ``announce`` gets the one line a client needs (``TOKENVAULT_PROXY_URL=...`` with the key,
-    or ``TOKENVAULT_PROXY_SOCKET=...``), once the socket is listening.
-
-    Raises:
-        UsageError: the port or socket path cannot be served.
-    """
-    server: _TCPServer | _UnixServer
-    if unix_socket is not None:
-        server = _unix(unix_socket)
-        inode = os.stat(unix_socket).st_ino
-        line = f"TOKENVAULT_PROXY_SOCKET={unix_socket}"
-    else:
-        server = _tcp(port)
-        line = f"TOKENVAULT_PROXY_URL=http://{HOST}:{server.server_port}/{proxy.key}"
-    server.proxy = proxy
-    old = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        announce(line)
-        server.serve_forever(poll_interval=0.5)
-    except _Stopped:
-        pass
-    finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
-        server.server_close()
-        proxy.client.close()
-        if unix_socket is not None:
-            with suppress(OSError):
-                # Only our own socket: another proxy may have taken the path meanwhile.
-                if os.stat(unix_socket).st_ino == inode:
-                    os.unlink(unix_socket)

@@ -21,7 +21,7 @@ SIGINT or SIGTERM ends it (exit 0).
 
 
 def cmd_proxy(args: argparse.Namespace) -> int:
-    from vault.agent import proxy
+    from vault.agent import listener, proxy
 
     if not 0 < args.timeout <= 3600:  # also refuses nan
         raise UsageError("--timeout must be a number of seconds between 0 and 3600.")
@@ -38,7 +38,7 @@ def cmd_proxy(args: argparse.Namespace) -> int:
         out(line)
         sys.stdout.flush()  # a caller reading the first line must not wait for a buffer
 
-    proxy.serve(
+    listener.serve(
         served,
         port=args.port or 0,
         unix_socket=Path(args.unix_socket) if args.unix_socket is not None else None,
