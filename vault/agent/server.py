@@ -27,6 +27,7 @@ from vault.agent import protocol
 from vault.agent.location import canonical, lock_path, private_runtime_dir, socket_path
 from vault.agent.protocol import KEY_BYTES
 from vault.agent.refresher import Refresher
+from vault.agent.reminder import Reminders
 from vault.core.clock import iso
 from vault.core.errors import VaultError
 from vault.core.store import flock_within
@@ -126,6 +127,7 @@ class Agent:
         self._store: VaultStore | None = None
         self._store_lock = threading.Lock()
         self.refresher = Refresher(self.vault, self._key, enabled=refresh, off_reason=refresh_off)
+        self.reminders = Reminders(self.vault, self._key, background=refresh)
 
     def __repr__(self) -> str:
         return f"Agent(vault={str(self.vault)!r}, idle_timeout={self.idle_timeout})"
@@ -180,6 +182,7 @@ class Agent:
         assert listener is not None, "bind() first"
         try:
             self.refresher.start()  # a thread: serve() runs after the fork, bind() before it
+            self.reminders.start()
             while not self._stop.is_set():
                 left = self.seconds_left()
                 if left <= 0:
@@ -197,6 +200,7 @@ class Agent:
         """Remove the socket, release the lock and zero the key buffer."""
         self._stop.set()
         self.refresher.stop()
+        self.reminders.stop()
         if self._listener is not None:
             self._listener.close()
             self._listener = None
@@ -331,4 +335,5 @@ class Agent:
             "idle_timeout": self.idle_timeout,
             "seconds_left": left,
             "locks_at": iso(datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=left)),
+            "reminders": self.reminders.status(),
         }

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import cast
 
 from vault import __version__
-from vault.cli import agent, git, proxy, tokens, ui, vaultfile
+from vault.cli import agent, doctor, git, proxy, tokens, ui, vaultfile
 from vault.cli.common import Handler, err
 from vault.cli.ui import cmd_tui
 from vault.core.errors import VaultError
@@ -85,6 +85,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     vaultfile.register(command)
     ui.register(command)
     agent.register(command)
+    doctor.register(command)
     git.register(command)
     tokens.register(command)
     proxy.register(command)

@@ -1,4 +1,4 @@
-"""The user's TOML config: theme, keymap, clipboard timeout, auto-lock and auto-refresh."""
+"""The user's TOML config: theme, keymap, clipboard, auto-lock, auto-refresh, agent, notify."""
 
 from __future__ import annotations
 
@@ -23,11 +23,12 @@ DEFAULT_THEME = "tokenvault-dark"
 MAX_CONFIG_BYTES = 1024 * 1024
 """A config is a few hundred bytes; anything past a MiB is not one (and is not read whole)."""
 
-_TOP_KEYS = frozenset({"theme", "keymap", "clipboard", "lock", "auto_refresh", "agent"})
+_TOP_KEYS = frozenset({"theme", "keymap", "clipboard", "lock", "auto_refresh", "agent", "notify"})
 _AGENT_KEYS = frozenset({"start_on_unlock", "timeout", "refresh"})
 _CLIPBOARD_KEYS = frozenset({"timeout"})
 _LOCK_KEYS = frozenset({"idle_seconds"})
 _REFRESH_KEYS = frozenset({"enabled", "share", "styles"})
+_NOTIFY_KEYS = frozenset({"enabled", "secret_days", "token_minutes", "failures"})
 
 
 def config_path() -> Path:
@@ -80,6 +81,20 @@ class AgentSettings:
 
 
 @dataclass
+class NotifySettings:
+    """When the agent's desktop notifications and the TUI's status line remind (``[notify]``)."""
+
+    enabled: bool = True
+    """Desktop notifications from the agent; the TUI's status line reminds either way."""
+    secret_days: tuple[int, ...] = (30, 7, 1)
+    """Days before a root secret dies at which to remind, once each."""
+    token_minutes: int = 10
+    """Remind this long before a token that nothing refreshes automatically expires; 0: never."""
+    failures: int = 3
+    """Failed refreshes in a row of an auto-refresh credential before a reminder."""
+
+
+@dataclass
 class Config:
     """Everything the user can set; unknown keys land in ``warnings`` rather than failing."""
 
@@ -91,6 +106,7 @@ class Config:
     """Idle seconds before locking; 0 turns auto-lock off."""
     auto_refresh: AutoRefresh = field(default_factory=AutoRefresh)
     agent: AgentSettings = field(default_factory=AgentSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
     path: Path | None = None
     """The file this was read from (None for defaults)."""
     warnings: list[str] = field(default_factory=list)
@@ -107,7 +123,7 @@ def load_config(path: Path | None = None) -> Config:
     cfg = Config(path=path)
     try:
         # A FIFO or /dev/zero named as the config is refused at once, not read forever.
-        raw = read_bounded(path, "config file", MAX_CONFIG_BYTES, ConfigError)
+        raw = read_bounded(path, "config file", limit=MAX_CONFIG_BYTES, error=ConfigError)
     except FileNotFoundError:
         return cfg
     try:
@@ -176,6 +192,32 @@ def _apply(cfg: Config, data: dict[str, Any], path: Path) -> None:
                 warn(f"auto_refresh.styles.{style}", "must be true or false")
     else:
         warn("auto_refresh.styles", "must be a table of style = true/false")
+    _apply_notify(cfg.notify, _table(data, "notify", _NOTIFY_KEYS, warn), warn)
+
+
+def _apply_notify(notify: NotifySettings, table: dict[str, Any], warn: Any) -> None:
+    if "enabled" in table:
+        notify.enabled = _bool(table["enabled"], "notify.enabled", warn, notify.enabled)
+    if "secret_days" in table:
+        days = table["secret_days"]
+        if isinstance(days, list) and all(_whole(d, 1, 366) for d in days):
+            notify.secret_days = tuple(sorted(set(days), reverse=True))
+        else:
+            warn("notify.secret_days", "must be a list of whole days from 1 to 366 ([30, 7, 1])")
+    if "token_minutes" in table:
+        if _whole(table["token_minutes"], 0, 1440):
+            notify.token_minutes = table["token_minutes"]
+        else:
+            warn("notify.token_minutes", "must be a whole number of minutes from 0 to 1440")
+    if "failures" in table:
+        if _whole(table["failures"], 1, 100):
+            notify.failures = table["failures"]
+        else:
+            warn("notify.failures", "must be a whole number of failures from 1 to 100")
+
+
+def _whole(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def _table(data: dict[str, Any], name: str, known: frozenset[str], warn: Any) -> dict[str, Any]:
