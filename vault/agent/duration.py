@@ -11,6 +11,9 @@ _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_SECONDS = 7 * 86400
 """An agent that outlives a week is a key left lying around; longer values are refused."""
 
+MAX_DIGITS = 12
+"""More digits than any sane duration has (a week is 604800 s): longer numbers are refused."""
+
 
 def parse_duration(text: str) -> int:
     """Seconds in ``text``.
@@ -21,7 +24,11 @@ def parse_duration(text: str) -> int:
     compact = text.strip().lower().replace(" ", "")
     if not compact or _PART.sub("", compact):
         raise UsageError(f"{text!r} is not a duration; write it like 90s, 15m, 1h or 1h30m.")
-    seconds = sum(int(n) * _UNIT[unit] for n, unit in _PART.findall(compact))
+    parts = _PART.findall(compact)
+    if any(len(n) > MAX_DIGITS for n, _ in parts):
+        # int() of thousands of digits is slow and then refused by Python itself.
+        raise UsageError("The timeout cannot be longer than 7 days.")
+    seconds = sum(int(n) * _UNIT[unit] for n, unit in parts)
     if seconds <= 0:
         raise UsageError("The timeout must be longer than zero seconds.")
     if seconds > MAX_SECONDS:

@@ -206,6 +206,8 @@ def parse_min_valid(text: str) -> timedelta:
     bad = UsageError(f"{text!r} is not a duration; write e.g. 60s, 5m, 2h or 1d.")
     if not raw.isascii():  # "²".isdigit() is True, and int() refuses it
         raise bad
+    if len(raw) > 40:  # int() of thousands of digits is slow, then refused by Python
+        raise UsageError("That duration is longer than any token lives (ten years at most).")
     if raw.isdigit():
         seconds = int(raw)
     else:

@@ -114,7 +114,7 @@ def cmd_request(args: argparse.Namespace) -> int:
         raw = _read_data(args.json)
         try:
             json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested thousands deep
             raise UsageError("--json is not valid JSON.") from None
         content = raw
         headers.setdefault("Content-Type", "application/json")
@@ -208,6 +208,10 @@ def cmd_exec(args: argparse.Namespace) -> int:
 def cmd_sim(args: argparse.Namespace) -> int:
     from vault.sim import run_forever
 
+    if not 0 <= args.port <= 65535:
+        raise UsageError(
+            f"--port must be between 0 and 65535 (0 picks a free one), not {args.port}."
+        )
     run_forever(args.host, args.port, seed_demo=args.demo, verbose=args.verbose)
     return 0
 

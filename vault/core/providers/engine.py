@@ -182,18 +182,25 @@ def _is_loopback(host: str) -> bool:
 
 
 def _check_url(key: str, value: str, *, absolute: bool, allow_http: bool) -> None:
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        # CR/LF in a URL would split the request line; say so without echoing the value.
+        raise UsageError(f"The setting {key!r} must not hold spaces or control characters.")
     if not absolute and value.startswith("/"):
         return
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:  # "Invalid IPv6 URL": a bracket is missing
+        raise UsageError(f"The setting {key!r} is not a URL the vault can read.") from None
+    if parts.scheme not in ("http", "https") or not host:
         where = "an http(s) URL" if absolute else "an http(s) URL or a path starting with /"
         raise UsageError(f"The setting {key!r} must be {where}, not {value!r}.")
     if parts.username or parts.password:
         raise UsageError(f"The setting {key!r} must not carry a user or password in the URL.")
     # Secrets travel in these requests: plain http is only for loopback (the simulator).
-    if parts.scheme == "http" and not allow_http and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not allow_http and not _is_loopback(host):
         raise UsageError(
-            f"The setting {key!r} uses plain http to {parts.hostname}; use https "
+            f"The setting {key!r} uses plain http to {host}; use https "
             "(or set allow_insecure_http=true if you really mean it)."
         )
 
@@ -683,11 +690,19 @@ class Engine:
                 with ``{uuid4}``, such as ``Request-ID``); without it they are left out, as a
                 copied header must not replay one request's id on the next.
         """
-        return {
+        headers = {
             key: self._render.text(template, token=token.value)
             for key, template in dict(self.settings["request_headers"]).items()
             if per_request or not _per_request(template)
         }
+        for key, value in headers.items():
+            # httpx would raise UnicodeEncodeError mid-request; CR/LF would add a header line.
+            if not value.isascii() or any(not ch.isprintable() for ch in value):
+                raise UsageError(
+                    f"The header {key!r} of this credential holds non-ASCII or control "
+                    "characters, which HTTP headers cannot carry; fix the setting it comes from."
+                )
+        return headers
 
     def apply(self, request: httpx.Request, token: Token) -> None:
         """Attach ``token`` to ``request``: the one place a token leaves the vault over HTTP.
