@@ -262,8 +262,7 @@ def ensure(
         assert cred.token is not None
         return cred.token
     with refreshlock.held(store.path, name):
-        # Whoever held the lock before us may have just stored a token that will do.
-        cred = _snapshot(store, name)
+        cred = _snapshot(store, name)  # the previous holder may have stored one that will do
         if usable(cred.token, min_valid):
             assert cred.token is not None
             return cred.token

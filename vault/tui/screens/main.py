@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -14,8 +14,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from vault.agent.location import agent_may_run
 from vault.core import tokens
-from vault.core.clock import now
+from vault.core.clock import now, parse_utc
 from vault.core.errors import VaultError
 from vault.core.model import Credential, EventKind, Status
 from vault.core.providers import PRESETS, header_lines
@@ -86,6 +87,8 @@ class MainScreen(Screen[None]):
         self._ticks = 0
         self._stats: tuple[int, int, list[str]] | None = None
         """(expiring, expired, due for auto-refresh), recomputed every few ticks."""
+        self._agent_plan: dict[str, Any] | None = None
+        """The running agent's refresh plan for the selected credential (None: no agent)."""
 
     @property
     def tv(self) -> TokenVaultApp:
@@ -148,6 +151,7 @@ class MainScreen(Screen[None]):
         self._ticks += 1
         if self._stats is None or self._ticks % STATS_EVERY == 0:
             self._stats = self._compute_stats()
+            self._ask_agent_plan(table.selected.name if table.selected else None)
             self._refresh_due(self._stats[2])
         expiring, expired, _ = self._stats
         revealed = self.tv.revealed[0] if self.tv.revealed else None
@@ -180,7 +184,39 @@ class MainScreen(Screen[None]):
                 due.append(cred.name)
         return expiring, expired, due
 
+    def _agent_refreshes(self) -> bool:
+        """One refresher per credential: a running agent that refreshes takes the TUI's turn."""
+        if self._agent_plan is not None:
+            return bool(self._agent_plan.get("enabled"))
+        # Its socket exists but its plan has not arrived yet: wait for it rather than race it.
+        return agent_may_run(self.store.path)
+
+    @work(thread=True, exclusive=True, group="agent-plan")
+    def _ask_agent_plan(self, name: str | None) -> None:
+        from vault.agent.client import agent_schedule
+
+        plan = agent_schedule(self.store.path, name) if agent_may_run(self.store.path) else None
+        self.app.call_from_thread(setattr, self, "_agent_plan", plan)
+
+    def _agent_line(self, name: str) -> str | None:
+        """ "the agent refreshes at 14:02" for ``name`` while an agent refreshes, else None."""
+        plan = self._agent_plan
+        if not plan or not plan.get("enabled"):
+            return None
+        for entry in plan.get("next", []):
+            if entry.get("name") == name and entry.get("at"):
+                at = parse_utc(entry["at"])
+                note = f" ({entry['reason']})" if entry.get("reason") else ""
+                # Local time: it is read against the clock on the wall.
+                return f"the agent refreshes at {at.astimezone().strftime('%H:%M')}{note}"
+        for entry in plan.get("skipped", []):
+            if entry.get("name") == name:
+                return f"none: the agent will not refresh it ({entry.get('reason', '')})"
+        return None
+
     def _refresh_due(self, due: list[str]) -> None:
+        if self._agent_refreshes():
+            return
         clock = time.time()
         names = [
             n
@@ -216,7 +252,8 @@ class MainScreen(Screen[None]):
             return
         cred = self.table.selected
         revealed = self.tv.revealed
-        pane.show(cred, bool(cred and revealed and revealed[0] == cred.name))
+        agent = self._agent_line(cred.name) if cred else None
+        pane.show(cred, bool(cred and revealed and revealed[0] == cred.name), agent)
 
     def on_credential_list_highlighted(self, message: CredentialList.Highlighted) -> None:
         self._update_details()

@@ -55,7 +55,12 @@ class DetailsPane(VerticalScroll):
         yield ExpiryBar(id="details-bar")
         yield Static("", id="details-body")
 
-    def show(self, cred: Credential | None, revealed: bool = False) -> None:
+    def show(
+        self, cred: Credential | None, revealed: bool = False, agent_next: str | None = None
+    ) -> None:
+        """Args:
+        agent_next: what the running agent will do for ``cred``; None when no agent refreshes.
+        """
         head = self.query_one("#details-head", Static)
         body = self.query_one("#details-body", Static)
         bar = self.query_one("#details-bar", ExpiryBar)
@@ -65,10 +70,12 @@ class DetailsPane(VerticalScroll):
             body.update("")
             return
         head.update(f"[b $primary]{literal(cred.name)}[/]  [dim]{literal(cred.provider)}[/]")
-        body.update(render_details(cred, revealed, now()))
+        body.update(render_details(cred, revealed, now(), agent_next))
 
 
-def render_details(cred: Credential, revealed: bool, at: datetime) -> str:
+def render_details(
+    cred: Credential, revealed: bool, at: datetime, agent_next: str | None = None
+) -> str:
     """Markup for the pane body; token values only when ``revealed``, secrets never."""
     out: list[str] = []
     token = cred.token
@@ -99,7 +106,7 @@ def render_details(cred: Credential, revealed: bool, at: datetime) -> str:
     out.append("[b]Refresh policy[/]")
     state = "on" if cred.policy.auto else "off"
     out.append(f"  auto-refresh: {state}, below {cred.policy.share:.0%} of the lifetime")
-    out.append(f"  next: {literal(next_action(cred, at))}")
+    out.append(f"  next: {literal(agent_next or next_action(cred, at))}")
     # Stored provider words are masked again: an old vault may hold an echoed secret.
     hide = masker(cred).scrub
     if cred.last_error:
