@@ -9,6 +9,7 @@ import signal
 import socket
 import stat
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -384,3 +385,13 @@ def test_an_existing_socket_path_is_refused_not_replaced(creds: Path, short_runt
     done = run_cli("proxy", "app", "--unix-socket", str(path), passphrase=True)
     assert done.returncode == 2 and "already exists" in done.stderr
     assert path.read_text() == "someone else's\n"
+
+
+def test_the_proxy_never_loads_textual() -> None:
+    code = (
+        "import sys, vault.agent.proxy, vault.agent.listener, vault.cli.proxy; "
+        "assert 'textual' not in sys.modules and 'rich' not in sys.modules"
+    )
+    argv = [sys.executable, "-c", code]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=WAIT)
+    assert done.returncode == 0, done.stderr

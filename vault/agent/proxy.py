@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import socket
 import sys
 import threading
 import time
@@ -128,6 +129,13 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = CLIENT_TIMEOUT
     server_version = "tokenvault-proxy"
+
+    def setup(self) -> None:
+        super().setup()
+        if self.connection.family in (socket.AF_INET, socket.AF_INET6):
+            # Headers and body leave in separate writes; with Nagle's algorithm each small
+            # answer would wait for the client's delayed ACK (~40 ms a request).
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:
         # The standard access log prints the request line, which holds the key: never.
