@@ -1,0 +1,91 @@
+"""The token file of ``exec --watch``: a 0600 file a long-running child re-reads, replaced whole.
+
+The file lives in a folder of its own (``mkdtemp``: 0700, a name nobody can guess) inside the
+private runtime folder, beside an ``expires_at`` file. Each write goes to a fresh temp file
+opened O_CREAT|O_EXCL|O_NOFOLLOW with mode 0600, is fsynced, then ``os.replace``d over the
+old one: a reader sees the old token or the new one, never half of either, and nothing can
+plant a symlink for us to write the token through.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from vault.core.clock import iso
+
+TOKEN_NAME = "token"
+EXPIRES_NAME = "expires_at"
+
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def expiry_text(expires_at: datetime | None) -> str:
+    """ISO-8601 UTC in whole seconds (``2025-01-31T12:00:00Z``), or "" for no known expiry."""
+    if expires_at is None:
+        return ""
+    return iso(expires_at.replace(microsecond=0)) or ""
+
+
+class TokenFile:
+    """One run's token file. ``write`` replaces it; ``remove`` deletes it and its folder.
+
+    Args:
+        parent: a private (0700, this user's) folder, e.g. the agent's runtime folder.
+    """
+
+    def __init__(self, parent: Path) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="exec-", dir=parent))
+        self.path = self.folder / TOKEN_NAME
+        """What ``TOKENVAULT_TOKEN_FILE`` names: the token and nothing else, so `cat` works."""
+        self.expires_path = self.folder / EXPIRES_NAME
+        """What ``TOKENVAULT_EXPIRES_FILE`` names: the expiry of the token in ``path``."""
+
+    def __repr__(self) -> str:
+        return f"TokenFile({str(self.path)!r})"  # the path only: never the token
+
+    def write(self, value: str, expires_at: datetime | None) -> None:
+        """Replace the token, then its expiry.
+
+        In that order a reader that does not wait for the signal may briefly pair the new
+        token with the old (earlier) expiry, which errs on the safe side; never the reverse.
+        """
+        self._replace(self.path, value.encode("ascii"))
+        self._replace(self.expires_path, (expiry_text(expires_at) + "\n").encode("ascii"))
+
+    def _replace(self, dest: Path, data: bytes) -> None:
+        temp = self.folder / f".{dest.name}.{secrets.token_hex(8)}.tmp"
+        fd = os.open(temp, _CREATE, 0o600)
+        try:
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(temp, dest)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+            raise
+        # The rename itself must survive a crash too, or a reader could find the old token.
+        folder = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
+    def remove(self) -> None:
+        """Delete the files and the folder; safe to call twice."""
+        if not self.folder.is_dir():
+            return
+        for entry in os.listdir(self.folder):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.folder / entry)
+        with contextlib.suppress(FileNotFoundError):
+            os.rmdir(self.folder)
