@@ -1,0 +1,1 @@
+"""Credentials in from other tools' files (Postman, .env) and fresh tokens out to them."""
