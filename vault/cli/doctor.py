@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
-from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vault.agent import client as agent_client
 from vault.cli.common import Command, get_passphrase, out, parse_min_valid, print_json, vault_path
 from vault.core import passphrase as passphrase_sources
-from vault.core.errors import UsageError, VaultFileError, VaultNotFound
+from vault.core.errors import VaultFileError, VaultNotFound
 from vault.core.names import printable
 
 if TYPE_CHECKING:
@@ -20,14 +19,6 @@ if TYPE_CHECKING:
 
 JSON_VERSION = 1
 """Bumped when ``doctor --json``'s shape changes incompatibly (docs/guide.md describes it)."""
-
-
-def parse_within(text: str) -> timedelta:
-    """``--within``: a duration as ``--min-valid`` takes it, refused in one sentence."""
-    if len(text) > 40:
-        # int() of thousands of digits raises ValueError (CPython's digit limit): say it plainly.
-        raise UsageError(f"--within {text[:20]}...: not a duration; write e.g. 30d, 2w or 12h.")
-    return parse_min_valid(text)
 
 
 def agent_state(path: Path) -> AgentState:
@@ -89,7 +80,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from vault.core.errors import ConfigError
     from vault.core.exposure import exposure_warning
 
-    within = parse_within(args.within) if args.within is not None else DEFAULT_WITHIN
+    within = parse_min_valid(args.within) if args.within is not None else DEFAULT_WITHIN
     path = vault_path(args)
     if not os.path.lexists(path):
         raise VaultNotFound(
@@ -111,6 +102,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         config_warnings=warnings,
     )
     ok = healthy(problems)
+    exit_code = 0 if ok else 1
     if args.json:
         document: dict[str, Any] = {
             "version": JSON_VERSION,
@@ -123,7 +115,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             "problems": [p.to_dict() for p in problems],
         }
         print_json(document)
-        return 0 if ok else 1
+        return exit_code
     for problem in problems:
         who = f"{problem.name}: " if problem.name is not None else ""
         # Names and stored errors come from the vault: never let them drive the terminal.
@@ -131,7 +123,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     if ok:
         checked = "no credential" if not creds else f"{len(creds)} credentials"
         out(f"Healthy: {checked} checked, nothing needs you.")
-    return 0 if ok else 1
+    return exit_code
 
 
 def register(command: Command) -> None:
