@@ -19,7 +19,7 @@ from textual.widgets import Static
 
 from tests.tui.conftest import on_main
 from vault.agent import client
-from vault.core import refreshlock
+from vault.core import refreshlock, tokens
 from vault.core.clock import parse_utc
 from vault.core.config import AgentSettings, Config
 from vault.core.crypto import KdfParams
@@ -195,3 +195,32 @@ async def test_tui_defers_to_a_refreshing_agent_and_shows_its_time(
         ticks = screen._ticks
         await settle(pilot, lambda: screen._ticks >= ticks + 2 * STATS_EVERY)
         assert sim.counters["app-token.generate"] == 1
+
+
+def test_two_requests_meeting_the_same_401_regenerate_once(vault: Path, sim: Simulator) -> None:
+    """`tokenvault request` (VaultAuth) in two processes: one regeneration, both retried."""
+    add_app_token(vault, sim, "svc", lifetime=3600)
+    store = VaultStore.unlock(vault, PASSPHRASE)
+    try:
+        tokens.generate(store, "svc")
+    finally:
+        store.close()
+    sim.invalidate_tokens("app-token")  # the stored token now meets a 401 at the provider
+    sim.reset_counters()
+    lock = lock_of(vault, "svc")
+    url = f"{sim.url}/app-token/whoami"
+    procs: list[subprocess.Popen[str]] = []
+    try:
+        with refreshlock.held(vault, "svc"):
+            procs = [spawn_with_passphrase("request", "svc", "GET", url) for _ in range(2)]
+            assert wait_until(lambda: all(holds_open(p.pid, lock) for p in procs), timeout=60)
+            assert sim.counters["app-token.whoami"] == 2  # both met the 401 first
+        results = [proc.communicate(timeout=60) for proc in procs]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+    for proc, (_, stderr) in zip(procs, results, strict=True):
+        assert proc.returncode == 0, stderr
+    assert sim.counters["app-token.generate"] == 1
+    assert sim.counters["app-token.whoami"] == 4
