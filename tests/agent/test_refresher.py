@@ -26,7 +26,7 @@ from vault.agent.refresher import (
     next_refresh,
 )
 from vault.core.clock import now, parse_utc
-from vault.core.model import EventKind
+from vault.core.model import Credential, EventKind
 from vault.core.store import VaultStore
 from vault.sim import Simulator
 
@@ -244,3 +244,23 @@ def test_agent_keeps_answering_while_a_refresh_hangs(
     assert time.monotonic() - started < 1.0
     assert sim.counters["app-token.generate.ok"] == 0  # the refresh was still in flight
     assert wait_until(lambda: sim.counters["app-token.generate.ok"] == 1, timeout=10)
+
+
+def test_the_plan_of_a_big_vault_fits_one_answer(vault: Path, agents: Agents) -> None:
+    """400 long names are more than one frame: the answer is cut, the counts stay exact."""
+    store = VaultStore.unlock(vault, "correct horse battery staple")
+    with store.transaction() as data:
+        for i in range(400):
+            name = f"{i:03d}-" + "n" * 200
+            data.credentials[name] = Credential(name=name, provider="app-token")
+    store.close()
+    agents.start()
+    assert wait_until(
+        lambda: (p := client.agent_schedule(vault)) is not None and p["counts"]["skipped"] == 400
+    )
+    plan = client.agent_schedule(vault)
+    assert plan is not None
+    assert 0 < len(plan["skipped"]) < 400
+    assert plan["skipped"][0]["name"].startswith("000-")
+    text = run_cli("agent", "status")
+    assert f"... and {400 - len(plan['skipped'])} more." in text.stdout
