@@ -161,6 +161,19 @@ def _exec_options(parser: argparse.ArgumentParser, defaults: bool = True) -> Non
         metavar="DURATION",
         help="least time left (default 60s)",
     )
+    parser.add_argument(
+        "--watch",
+        action="store_true",
+        default=None if not defaults else False,
+        help="stay the command's parent: keep $TOKENVAULT_TOKEN_FILE fresh (replaced at 2/3 of "
+        "each lifetime), forward signals, remove the file when it ends",
+    )
+    parser.add_argument(
+        "--signal",
+        default="none" if defaults else None,
+        metavar="SIG",
+        help="with --watch, send SIG (e.g. HUP, USR1) after each replacement (default none)",
+    )
 
 
 def _exec_head(args: argparse.Namespace) -> tuple[str, list[str]]:
@@ -176,9 +189,13 @@ def _exec_head(args: argparse.Namespace) -> tuple[str, list[str]]:
     try:
         found = parser.parse_args(head)
     except (argparse.ArgumentError, SystemExit):
-        raise UsageError("Usage: tokenvault exec NAME [--env VAR] -- COMMAND...") from None
+        raise UsageError(
+            "Usage: tokenvault exec NAME [--env VAR] [--watch [--signal SIG]] -- COMMAND..."
+        ) from None
     args.env = found.env or args.env
     args.min_valid = found.min_valid or args.min_valid
+    args.watch = found.watch or args.watch
+    args.signal = found.signal or args.signal
     if not argv:
         raise UsageError("Give the command to run after --, e.g. tokenvault exec NAME -- env.")
     return found.name, argv
@@ -187,18 +204,30 @@ def _exec_head(args: argparse.Namespace) -> tuple[str, list[str]]:
 def cmd_exec(args: argparse.Namespace) -> int:
     import subprocess
 
+    from vault.cli import execwatch
     from vault.core import tokens
+    from vault.core.tokenfile import expiry_text
 
     args.name, argv = _exec_head(args)
     if not args.env.isidentifier():
         raise UsageError(f"--env {args.env!r} is not a valid environment variable name.")
+    notify = execwatch.parse_signal(args.signal) if args.watch else None
     store = open_store(args)
-    token = tokens.ensure(store, args.name, parse_min_valid(args.min_valid))
-    store.close()
-    # The token travels in the environment only: never in argv, where `ps` would show it.
-    env = passphrase_sources.child_environ(**{args.env: token.value})
     try:
-        return subprocess.run(argv, env=env, check=False).returncode
+        token = tokens.ensure(store, args.name, parse_min_valid(args.min_valid))
+    except BaseException:
+        store.close()
+        raise
+    # The token travels in the environment only: never in argv, where `ps` would show it.
+    env = passphrase_sources.child_environ(
+        **{args.env: token.value, "TOKENVAULT_EXPIRES_AT": expiry_text(token.expires_at)}
+    )
+    if args.watch:
+        return execwatch.run(store, args.name, token, argv, env, notify)
+    store.close()
+    try:
+        code = subprocess.run(argv, env=env, check=False).returncode
+        return 128 - code if code < 0 else code  # killed by signal N: 128 + N, as shells say
     except FileNotFoundError:
         raise UsageError(f"No command named {argv[0]!r} was found.") from None
     except PermissionError:
@@ -254,7 +283,9 @@ def register(command: Command) -> None:
     _exec_options(p)
     # argparse cannot take options after a positional followed by `-- COMMAND`; the rest is
     # split at `--` and read again by cmd_exec.
-    p.add_argument("rest", nargs=argparse.REMAINDER, metavar="NAME [--env VAR] -- COMMAND")
+    p.add_argument(
+        "rest", nargs=argparse.REMAINDER, metavar="NAME [--env VAR] [--watch] -- COMMAND"
+    )
 
     p = command("sim", cmd_sim, "Run the loopback provider simulator in the foreground.")
     p.add_argument("--host", default="127.0.0.1", help="a loopback address (default 127.0.0.1)")
