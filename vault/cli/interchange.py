@@ -92,8 +92,6 @@ def cmd_import_postman(args: argparse.Namespace) -> int:
         data = read_json(Path(args.collection), "collection file")
         variables = postman.environment_variables(env)[1] if env is not None else {}
         plans, left_out = postman.from_collection(data, variables, name=args.name)
-        for what in left_out:
-            err(f"note: left out {what}: only the client-credentials grant is imported.")
     else:
         if args.provider is None:
             raise UsageError(
@@ -101,8 +99,12 @@ def cmd_import_postman(args: argparse.Namespace) -> int:
                 "oauth2-client-credentials), or pass the --collection that uses it."
             )
         plans = [postman.from_environment(env, name=args.name, style=args.provider)]
+        left_out = []
     _settle(plans)
-    return _finish(args, open_store(args), plans)
+    code = _finish(args, open_store(args), plans)
+    for what in left_out:  # only once it worked: an error stays one sentence
+        err(f"note: left out {what}: only the client-credentials grant is imported.")
+    return code
 
 
 def cmd_import_dotenv(args: argparse.Namespace) -> int:
