@@ -206,3 +206,18 @@ def test_notifier_picks_the_desktops_tool() -> None:
     assert argv is not None and argv[-3:] == ["--", "s\\x1b[2Jx", "&lt;b&gt;a&amp;b&lt;/b&gt;"]
     bare = Notifier("linux", only("nothing"))  # type: ignore[arg-type]
     assert bare.kind == "none" and bare.send("a", "b") is None
+
+
+def test_notifications_off_start_no_checker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    off = Reminders(UNREAD, bytearray(32), NotifySettings(enabled=False))
+    off.start()
+    assert off.status()["enabled"] is False and off._thread is None
+    # An unreadable config notifies nothing either, and says why.
+    bad = tmp_path / "config.toml"
+    bad.write_text("[notify\n")
+    monkeypatch.setenv("TOKENVAULT_CONFIG", str(bad))
+    unread = Reminders(UNREAD, bytearray(32))
+    assert unread.status()["enabled"] is False
+    assert "config file could not be read" in str(unread.status()["problem"])
