@@ -20,6 +20,7 @@ from vault.core.clock import now, parse_utc
 from vault.core.errors import VaultError
 from vault.core.model import Credential, EventKind, Status
 from vault.core.providers import PRESETS, header_lines
+from vault.core.reminders import Reminder, due
 from vault.core.store import VaultStore
 from vault.core.testcall import atest_call
 from vault.tui.widgets.credential_list import SORTS, CredentialList
@@ -86,6 +87,8 @@ class MainScreen(Screen[None]):
         self._mtime: float | None = None
         self._ticks = 0
         self._stats: tuple[int, int, list[str]] | None = None
+        self._reminders: list[Reminder] = []
+        """The same reminders the agent notifies about (``reminders.due``), for the status line."""
         """(expiring, expired, due for auto-refresh), recomputed every few ticks."""
         self._agent_plan: dict[str, Any] | None = None
         """The running agent's refresh plan for the selected credential (None: no agent)."""
@@ -151,6 +154,8 @@ class MainScreen(Screen[None]):
         self._ticks += 1
         if self._stats is None or self._ticks % STATS_EVERY == 0:
             self._stats = self._compute_stats()
+            creds = self.store.data.credentials.values()
+            self._reminders = due(creds, now(), self.tv.config.notify)
             self._ask_agent_plan(table.selected.name if table.selected else None)
             self._refresh_due(self._stats[2])
         expiring, expired, _ = self._stats
@@ -164,6 +169,7 @@ class MainScreen(Screen[None]):
             lock_in=self.tv.idle_left(),
             clipboard_in=self.tv.clipboard_left(),
             revealed=revealed,
+            reminders=self._reminders,
         )
         self._reload_if_changed()
 

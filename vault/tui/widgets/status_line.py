@@ -1,8 +1,14 @@
-"""One line under the list: counts, sort, and the auto-lock and clipboard countdowns."""
+"""One line under the list: counts, sort, reminders, and the auto-lock and clipboard countdowns."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from rich.markup import escape
 from textual.widgets import Static
+
+from vault.core.names import printable
+from vault.core.reminders import Reminder
 
 
 class StatusLine(Static):
@@ -21,12 +27,18 @@ class StatusLine(Static):
         lock_in: int | None,
         clipboard_in: int | None,
         revealed: str | None,
+        reminders: Sequence[Reminder] = (),
     ) -> None:
         parts = [f"{shown}/{total} credentials" if shown != total else f"{total} credentials"]
         if expiring:
             parts.append(f"[$warning]{expiring} expiring[/]")
         if expired:
             parts.append(f"[$error]{expired} expired[/]")
+        if reminders:
+            # The most urgent one in words (a name shown literally), then how many more.
+            first = escape(printable(reminders[0].summary.removeprefix("tokenvault: ")))
+            more = f" (+{len(reminders) - 1} more)" if len(reminders) > 1 else ""
+            parts.append(f"[$warning]⏰ {first}{more}[/]")
         parts.append(f"sort: {sort}")
         if revealed:
             parts.append(f"[$accent]revealing {revealed}[/]")
