@@ -156,3 +156,14 @@ def test_importing_these_modules_loads_no_network_stack() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_flags_of_the_other_source_are_refused(initialised: Run) -> None:
+    for args, said in [
+        (("dotenv", str(SERVICE), *MAPS, *STYLE, "--collection", "c.json"), "--collection"),
+        (("postman", str(SERVICE), "--map", "A=b:c"), "--map"),
+        (("dotenv", "--map", "A=b:c"), "Name the .env file"),
+    ]:
+        run = initialised("import", *args)
+        assert run.returncode == 2 and said in run.stderr and run.stderr.count("\n") == 1
+    assert credentials(initialised) == {}

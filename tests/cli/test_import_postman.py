@@ -185,9 +185,15 @@ def test_only_v2_1_collections_are_read(initialised: Run) -> None:
 
 
 def test_hostile_files_get_one_sentence(initialised: Run, tmp_path: Path) -> None:
-    """Nesting, a terminal escape in a name, a FIFO and a huge file: refused, nothing saved."""
+    """Nesting, terminal escapes in a name or a setting, a FIFO, a huge file: refused."""
     deep = tmp_path / "deep.json"
     deep.write_text('{"values": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    nested = tmp_path / "nested.json"  # deeper than the cap, well within Python's recursion
+    nested.write_text('{"values": [{"key": "k", "value": ' + "[" * 200 + "]" * 200 + "}]}")
+    control = json.loads(CLIENT_ENV.read_text())
+    control["values"][3]["value"] = "read\x1b[2J"  # scope: a terminal escape
+    repaint = tmp_path / "control.json"
+    repaint.write_text(json.dumps(control))
     escape = json.loads(COLLECTION.read_text())
     escape["auth"]["oauth2"][0]["value"] = "acme\x1b]0;owned\x07"
     named = tmp_path / "escape.json"
@@ -198,6 +204,10 @@ def test_hostile_files_get_one_sentence(initialised: Run, tmp_path: Path) -> Non
     huge.write_bytes(b" " * (8 * 1024 * 1024 + 1))
     cases = {
         "nests deeper than": ("import", "postman", str(deep), "--provider", "app-token"),
+        "nests deeper than 64": ("import", "postman", str(nested), "--provider", "app-token"),
+        "holds a control character": (
+            "import", "postman", str(repaint), "--provider", "oauth2-client-credentials",
+        ),
         "control or invisible characters": (
             "import", "postman", str(ENVIRONMENT), "--collection", str(named),
         ),

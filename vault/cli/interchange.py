@@ -80,9 +80,9 @@ def cmd_import_postman(args: argparse.Namespace) -> int:
     from vault.core.interchange import postman
     from vault.core.interchange.sourcefile import read_json
 
-    if args.environment is None and args.collection is None:
+    if args.file is None and args.collection is None:
         raise UsageError("Give a Postman environment file, a --collection file, or both.")
-    env = read_json(Path(args.environment), "environment file") if args.environment else None
+    env = read_json(Path(args.file), "environment file") if args.file else None
     if args.collection is not None:
         if args.provider not in (None, postman.OAUTH2_STYLE):
             raise UsageError(
@@ -157,43 +157,49 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _import_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--dry-run", action="store_true", help="print the plan (secrets masked)")
-    p.add_argument("--replace", action="store_true", help="replace credentials of the same name")
+def cmd_import(args: argparse.Namespace) -> int:
+    """One parser for both sources (flags are checked per source here)."""
+    wrong = (
+        [("--map", args.map)]
+        if args.source == "postman"
+        else [("--collection", args.collection), ("--name", args.name)]
+    )
+    for flag, value in wrong:
+        if value:
+            raise UsageError(f"{flag} does not apply to `import {args.source}`.")
+    if args.source == "postman":
+        return cmd_import_postman(args)
+    if args.file is None:
+        raise UsageError("Name the .env file to import: tokenvault import dotenv FILE --map ...")
+    return cmd_import_dotenv(args)
 
 
 def register(command: Command) -> None:
     """Register import (postman, dotenv) and export."""
-    p = command("import", cmd_import_postman, "Create credentials from Postman or .env files.")
-    sub = p.add_subparsers(dest="source", metavar="SOURCE", required=True)
-    pm = sub.add_parser(
-        "postman",
-        help="a Postman v2.1 environment and/or collection",
-        description="Import a Postman environment (one credential: --name, --provider) or a "
-        "collection's OAuth 2.0 client-credentials auths (--collection), secrets masked in "
-        "--dry-run.",
+    p = command(
+        "import",
+        cmd_import,
+        "Create credentials from a Postman environment and/or v2.1 collection, or a .env file.",
     )
-    pm.set_defaults(func=cmd_import_postman)
-    pm.add_argument("environment", nargs="?", metavar="ENVIRONMENT.json")
-    pm.add_argument("--collection", metavar="COLLECTION.json", help="a v2.1 collection export")
-    pm.add_argument("--name", metavar="NAME", help="the credential's name")
-    pm.add_argument("--provider", metavar="STYLE", help="the environment's provider style")
-    _import_flags(pm)
-    de = sub.add_parser(
-        "dotenv",
-        help="a .env file",
-        description="Import variables of a .env file as settings and secrets of credentials.",
+    p.add_argument("source", choices=["postman", "dotenv"], help="the kind of file")
+    p.add_argument(
+        "file", nargs="?", metavar="FILE", help="the Postman environment, or the .env file"
     )
-    de.set_defaults(func=cmd_import_dotenv)
-    de.add_argument("file", metavar="FILE")
-    de.add_argument(
+    p.add_argument(
+        "--collection", metavar="FILE", help="postman: a v2.1 collection with OAuth 2.0 auths"
+    )
+    p.add_argument("--name", metavar="NAME", help="postman: the credential's name")
+    p.add_argument(
         "--map",
         action="append",
         metavar="VAR=NAME:FIELD",
-        help="put variable VAR in setting or secret FIELD of credential NAME (repeatable)",
+        help="dotenv: put VAR in setting or secret FIELD of credential NAME (repeatable)",
     )
-    de.add_argument("--provider", metavar="STYLE", help="the style of new credentials")
-    _import_flags(de)
+    p.add_argument(
+        "--provider", metavar="STYLE", help="the style of an environment, or of new credentials"
+    )
+    p.add_argument("--dry-run", action="store_true", help="print the plan (secrets masked)")
+    p.add_argument("--replace", action="store_true", help="replace credentials of the same name")
 
     p = command("export", cmd_export, "Write fresh tokens (never root secrets) for other tools.")
     p.add_argument("names", nargs="+", metavar="NAME", help="credentials to export")
