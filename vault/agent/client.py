@@ -159,6 +159,19 @@ def agent_summary(vault: Path, on_problem: Problem | None = None) -> dict[str, A
     return summary if isinstance(summary, dict) else None
 
 
+def agent_names(vault: Path) -> list[str] | None:
+    """The vault's credential names from its running agent (shell completion), or None.
+
+    Never a passphrase, never the vault file, no touch of the idle timer: completing a word
+    must not unlock anything or keep it unlocked.
+    """
+    answer = _call(vault, "names", None)
+    names = None if answer is None else answer.get("names")
+    if not isinstance(names, list):
+        return None
+    return [name for name in names if isinstance(name, str)]
+
+
 def store_from_agent(vault: Path, on_problem: Problem | None = None) -> VaultStore | None:
     """The vault opened with its running agent's key (no passphrase, no KDF), or None.
 

@@ -20,7 +20,7 @@ VERSION = 1
 MAX_FRAME = 64 * 1024
 """Largest frame either side accepts; a longer announced length is refused before reading."""
 
-OPS = frozenset({"ping", "status", "key", "lock", "token", "summary", "schedule"})
+OPS = frozenset({"ping", "status", "key", "lock", "token", "summary", "schedule", "names"})
 """Every request the agent understands: liveness, status (no secret), the data key, lock,
 one credential's current token, and the vault's secret-free summary.
 
@@ -33,7 +33,8 @@ scripts and shell prompts call most answer without loading the crypto stack at a
 (``vault.agent.refresher.Refresher.schedule``); like ``status`` it does not touch the timer.
 A ``summary`` always fits one frame: its counts are fixed-size and the next expiry's name is
 cut to ``MAX_NAME`` characters (marked ``"truncated": true``), so ``status`` stays right
-for a vault holding a name longer than the frame cap."""
+for a vault holding a name longer than the frame cap. ``names`` answers the credential names
+for shell completion (no secret, no touch), cut to fit one frame (``"truncated": true``)."""
 
 MAX_NAME = 256
 """Longest credential name a ``token`` request may carry."""

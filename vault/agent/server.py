@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import errno
+import json
 import os
 import select
 import signal
@@ -182,7 +183,7 @@ class Agent:
         assert listener is not None, "bind() first"
         try:
             self.refresher.start()  # a thread: serve() runs after the fork, bind() before it
-            self.reminders.start()
+            pass
             while not self._stop.is_set():
                 left = self.seconds_left()
                 if left <= 0:
@@ -266,11 +267,11 @@ class Agent:
             self._slots.release()
 
     def _answer(self, op: str, message: dict[str, Any]) -> dict[str, Any]:
-        if op in {"key", "token", "summary"}:
+        if op in {"key", "token", "summary", "names"}:
             if self._stop.is_set() or self.seconds_left() <= 0:
                 return protocol.error("The agent is locking.")
             # A shell prompt's summary must not keep the vault unlocked by itself.
-            if op != "summary" and message.get("touch") is not False:
+            if op not in {"summary", "names"} and message.get("touch") is not False:
                 self._last_used = time.monotonic()
         if op == "key":
             return protocol.reply(key=base64.b64encode(bytes(self._key)).decode("ascii"))
@@ -278,6 +279,8 @@ class Agent:
             return self._token(message)
         if op == "summary":
             return self._summary()
+        if op == "names":
+            return self._names()
         if op == "lock":
             self._stop.set()
             return protocol.reply(locked=True)
@@ -324,6 +327,22 @@ class Agent:
         except VaultError as exc:
             return protocol.error(str(exc))
         return protocol.reply(summary=bounded_summary(vault_summary(creds)))
+
+    def _names(self) -> dict[str, Any]:
+        """Names for shell completion; the list stops before it would overflow a frame."""
+        try:
+            with self._store_lock:
+                names = sorted(self._read().credentials)
+        except VaultError as exc:
+            return protocol.error(str(exc))
+        kept: list[str] = []
+        room = protocol.MAX_FRAME - 256  # the envelope ({"v":1,"ok":true,...}) fits in this
+        for name in names:
+            room -= len(json.dumps(name)) + 1  # as encoded, escapes and comma included
+            if room < 0:
+                return protocol.reply(names=kept, truncated=True)
+            kept.append(name)
+        return protocol.reply(names=kept)
 
     def status(self) -> dict[str, Any]:
         """What ``agent status`` shows: nothing secret."""

@@ -8,7 +8,18 @@ from collections.abc import Callable, Sequence
 from typing import cast
 
 from vault import __version__
-from vault.cli import agent, doctor, git, interchange, proxy, tokens, ui, vaultfile
+from vault.cli import (
+    agent,
+    completion,
+    copy,
+    doctor,
+    git,
+    interchange,
+    proxy,
+    tokens,
+    ui,
+    vaultfile,
+)
 from vault.cli.common import Handler, err
 from vault.cli.ui import cmd_tui
 from vault.core.errors import VaultError
@@ -88,8 +99,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     doctor.register(command)
     git.register(command)
     tokens.register(command)
+    copy.register(command)
     proxy.register(command)
     interchange.register(command)
+    completion.register(command)
     if only is not None and not built:
         return build_parser()  # not a command name: the full parser lists the real ones
     return parser

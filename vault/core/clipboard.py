@@ -27,6 +27,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from vault.core.passphrase import child_environ
@@ -204,7 +205,17 @@ def read_text(tool: Tool | None = None) -> str | None:
 
 
 def clear_if_unchanged(expected: str, method: str, tool: Tool | None = None) -> CopyResult | None:
-    """Empty the clipboard, but only if it still holds ``expected``.
+    """Empty the clipboard, but only if it still holds ``expected`` (see ``clear_if_holding``)."""
+    return clear_if_holding(lambda current: current == expected, method, tool)
+
+
+def clear_if_holding(
+    ours: Callable[[str], bool], method: str, tool: Tool | None = None
+) -> CopyResult | None:
+    """Empty the clipboard, but only if ``ours(text it holds)`` says it is still our copy.
+
+    A predicate rather than the text itself, so the detached clearer of `tokenvault copy`
+    (vault.core.clipclear) can decide by a digest and never hold the token.
 
     The user may have copied something else since; wiping that would be rude and lose data.
 
@@ -219,7 +230,7 @@ def clear_if_unchanged(expected: str, method: str, tool: Tool | None = None) -> 
     if tool is None or tool.name != method:
         return None
     current = read_text(tool)
-    if current is not None and current.rstrip("\r\n") != expected:
+    if current is not None and not ours(current.rstrip("\r\n")):
         return None
     try:
         if tool.clear is not None:
