@@ -262,6 +262,26 @@ def test_a_missing_command_exits_127_and_leaves_no_file(
     assert runtime.is_dir() and list(runtime.iterdir()) == []
 
 
+def test_a_long_runtime_folder_is_fine_and_a_symlinked_one_refused(
+    short: Run, tmp_path: Path
+) -> None:
+    # Longer than a Unix socket address allows: only the agent's socket needs the room.
+    deep = tmp_path / ("long-" * 30)
+    deep.mkdir(mode=0o700)
+    show = ["exec", "short", "--watch", "--", "sh", "-c", 'cat "$TOKENVAULT_TOKEN_FILE"']
+    result = short(*show, env={"XDG_RUNTIME_DIR": str(deep)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == short("token", "short", "--min-valid", "0", ok=True).stdout.strip()
+    # A runtime folder that is a symlink (planted in a shared place) gets no token.
+    planted = tmp_path / "planted"
+    (planted / "elsewhere").mkdir(parents=True, mode=0o700)
+    (planted / "tokenvault").symlink_to(planted / "elsewhere")
+    refused = short(*show, env={"XDG_RUNTIME_DIR": str(planted)})
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert "is not a private folder of this user" in refused.stderr
+    assert list((planted / "elsewhere").iterdir()) == []
+
+
 def test_a_bad_signal_name_is_one_sentence(short: Run) -> None:
     for bad in ("NOPE", "KILL", "9x"):
         result = short("exec", "short", "--watch", "--signal", bad, "--", "true")

@@ -26,14 +26,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from vault.agent.location import private_runtime_dir
 from vault.agent.refresher import backoff
 from vault.cli.common import err
 from vault.core.clock import now
 from vault.core.errors import CredentialNotFound, UsageError, VaultError
 from vault.core.model import Token
 from vault.core.store import VaultStore
-from vault.core.tokenfile import TokenFile
+from vault.core.tokenfile import TokenFile, private_runtime_folder
 
 TOKEN_FILE_ENV = "TOKENVAULT_TOKEN_FILE"
 EXPIRES_FILE_ENV = "TOKENVAULT_EXPIRES_FILE"
@@ -236,7 +235,7 @@ def run(
     saved = signal.pthread_sigmask(signal.SIG_BLOCK, watched)
     try:
         try:
-            file = TokenFile(private_runtime_dir())
+            file = TokenFile(private_runtime_folder())
         except OSError as exc:
             raise VaultError(f"Cannot create the token file: {exc.strerror}.") from None
         try:

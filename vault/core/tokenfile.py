@@ -12,11 +12,15 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import stat
 import tempfile
 from datetime import datetime
 from pathlib import Path
 
 from vault.core.clock import iso
+from vault.core.errors import VaultError
+from vault.core.paths import ensure_private_dir, runtime_dir
+from vault.core.rundir import is_private_folder
 
 TOKEN_NAME = "token"
 EXPIRES_NAME = "expires_at"
@@ -29,6 +33,38 @@ def expiry_text(expires_at: datetime | None) -> str:
     if expires_at is None:
         return ""
     return iso(expires_at.replace(microsecond=0)) or ""
+
+
+def private_runtime_folder() -> Path:
+    """The runtime folder, created 0700 and checked to be a real folder of this user.
+
+    The agent's own check (``vault.agent.location``) also demands room for a socket name;
+    a token file has no such limit, so a long ``XDG_RUNTIME_DIR`` is fine here.
+
+    Raises:
+        VaultError: it is another user's, a symlink, or cannot be made private.
+    """
+    folder = runtime_dir()
+    refusal = VaultError(
+        f"The runtime folder {folder} is not a private folder of this user; refusing to put "
+        "a token file there."
+    )
+    # Checked before chmod: in a shared temp folder someone else may have made it (or a
+    # symlink) first, and tightening would act on their folder.
+    try:
+        info = os.lstat(folder)
+    except FileNotFoundError:
+        pass
+    else:
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+            raise refusal
+    try:
+        ensure_private_dir(folder)
+    except OSError as exc:
+        raise VaultError(f"Cannot create the runtime folder {folder}: {exc.strerror}.") from None
+    if not is_private_folder(folder):
+        raise refusal
+    return folder
 
 
 class TokenFile:
