@@ -274,12 +274,15 @@ def test_a_long_runtime_folder_is_fine_and_a_symlinked_one_refused(
     assert result.stdout == short("token", "short", "--min-valid", "0", ok=True).stdout.strip()
     # A runtime folder that is a symlink (planted in a shared place) gets no token.
     planted = tmp_path / "planted"
-    (planted / "elsewhere").mkdir(parents=True, mode=0o700)
+    (planted / "elsewhere").mkdir(parents=True)
+    os.chmod(planted / "elsewhere", 0o755)
     (planted / "tokenvault").symlink_to(planted / "elsewhere")
     refused = short(*show, env={"XDG_RUNTIME_DIR": str(planted)})
     assert refused.returncode == 1 and refused.stdout == ""
     assert "is not a private folder of this user" in refused.stderr
+    # Refused before anything touched it: no token, and its mode is not ours to change.
     assert list((planted / "elsewhere").iterdir()) == []
+    assert (planted / "elsewhere").stat().st_mode & 0o777 == 0o755
 
 
 def test_a_bad_signal_name_is_one_sentence(short: Run) -> None:
