@@ -183,7 +183,7 @@ class Agent:
         assert listener is not None, "bind() first"
         try:
             self.refresher.start()  # a thread: serve() runs after the fork, bind() before it
-            pass
+            self.reminders.start()
             while not self._stop.is_set():
                 left = self.seconds_left()
                 if left <= 0:
