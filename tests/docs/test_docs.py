@@ -310,6 +310,7 @@ def config_problems(documented: dict[str, str], tmp_path: Path) -> list[str]:
                 "lock": config._LOCK_KEYS,
                 "auto_refresh": config._REFRESH_KEYS,
                 "agent": config._AGENT_KEYS,
+                "notify": config._NOTIFY_KEYS,
             }[top]
             for sub in table_keys:
                 accepted.add(f"{top}.{sub}" + (".<style>" if sub == "styles" else ""))
