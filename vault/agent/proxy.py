@@ -212,9 +212,11 @@ class Handler(BaseHTTPRequestHandler):
                     note = "regenerated"
                 elif response.status_code == 401:
                     # Streamed, so it cannot be sent again. The new token is had before the 401
-                    # goes back, so the client's own retry finds it.
+                    # goes back, so the client's own retry finds it. The flow reads only the
+                    # status (and may drop the body it is given): it gets a stand-in, and the
+                    # client the real answer.
                     with suppress(VaultError):
-                        flow.send(response)
+                        flow.send(httpx.Response(401, request=response.request))
                         note = "regenerated for the retry"
             except forwarding.BadRequest as exc:
                 # The client's streamed body broke its own framing mid-upload.
