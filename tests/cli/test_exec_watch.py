@@ -325,10 +325,15 @@ def test_terminal_ctrl_c_reaches_the_child_once(
             }
         )
         run.wait_start()
+        # tokenvault is stopped while the child takes the terminal's SIGINT, so a forwarded
+        # copy could not merge with it: both would be counted.
+        os.kill(run.proc.pid, signal.SIGSTOP)
+        wait_for(lambda: Path(f"/proc/{run.proc.pid}/stat").read_text().split()[2] == "T")
         os.write(master, b"\x03")
         wait_for(lambda: run.events("SIGINT"))
+        os.kill(run.proc.pid, signal.SIGCONT)
         # USR1 comes from a process, so it is forwarded; once it has arrived, a forwarded
-        # copy of the SIGINT (sent before it) would have too.
+        # copy of the SIGINT (pending in tokenvault before it) would have too.
         run.proc.send_signal(signal.SIGUSR1)
         wait_for(lambda: run.events("SIGUSR1"))
         assert len(run.events("SIGINT")) == 1
