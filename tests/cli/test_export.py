@@ -116,7 +116,10 @@ def test_output_file_is_private_and_only_ours_is_replaced(
     foreign.write_text("my own notes\n")
     foreign.chmod(0o644)
     minted = sim.counters["oauth2.generate.ok"]
-    refused = oauth("export", "reports-oauth", "--format", "dotenv", "-o", str(foreign))
+    # --min-valid 2h would make the provider mint a new token: the refusal comes first.
+    refused = oauth(
+        "export", "reports-oauth", "--format", "dotenv", "-o", str(foreign), "--min-valid", "2h"
+    )
     assert refused.returncode == 2 and "pass --force" in refused.stderr
     assert foreign.read_text() == "my own notes\n"
     assert sim.counters["oauth2.generate.ok"] == minted  # refused before asking anyone

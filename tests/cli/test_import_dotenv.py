@@ -34,7 +34,7 @@ def test_the_grammar() -> None:
         "# comment\n\n"
         "export A=plain value   # trailing comment\n"
         "B = 'single $HOME `x` \\n kept'\n"
-        'C="tab\\tquote\\" dollar\\$HOME back\\\\slash"\n'
+        'C="tab\\tquote\\" dollar\\$HOME back\\\\slash\\nend"\n'
         'PEM="-----BEGIN KEY-----\nMIIB\n-----END KEY-----"\n'
         "D=a#b\r\n"
         "E=\n"
@@ -43,7 +43,7 @@ def test_the_grammar() -> None:
     assert found == {
         "A": "plain value",
         "B": "single $HOME `x` \\n kept",
-        "C": 'tab\tquote" dollar$HOME back\\slash',
+        "C": 'tab\tquote" dollar$HOME back\\slash\nend',
         "PEM": "-----BEGIN KEY-----\nMIIB\n-----END KEY-----",
         "D": "a#b",
         "E": "",
