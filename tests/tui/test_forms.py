@@ -15,6 +15,7 @@ from vault.sim import Simulator
 from vault.sim import demo as fixtures
 from vault.tui.app import TokenVaultApp
 from vault.tui.screens.credential_form import CredentialFormScreen
+from vault.tui.screens.rotation import RotationScreen
 from vault.tui.widgets.credential_list import CredentialList
 from vault.tui.widgets.secret_paste import SecretPaste
 
@@ -148,7 +149,7 @@ async def test_jwt_bearer_form_asks_for_the_service_account(
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"set-base-url": "not a url"}, "must be an http(s) URL"),
+        ({"set-base-url": "not-a-url"}, "must be an http(s) URL"),
         (
             {"sec-private-key": "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n"},
             "key",
@@ -237,18 +238,17 @@ async def test_advanced_settings_are_stored_and_validated(
         # Every preset setting has a field, the preset's default as its placeholder.
         token_url = form.query_one("#adv-token-url", Input)
         assert token_url.value == "" and token_url.placeholder == "/oauth/token"
-        for key in ("org-id-placement", "lifetime", "revoke-url", "test-url", "token-fields"):
+        for key in ("lifetime", "revoke-url", "test-url", "token-fields", "basic-user"):
             assert form.query(f"#adv-{key}"), key
         values = style_values("oauth2-client-credentials", sim.url)
-        fill(form, "tuned", values | {"adv-token-method": "PATCH"})
+        fill(form, "tuned", values | {"adv-timeout": "999"})
         await pilot.press("ctrl+s")
         error = form.query_one("#form-error", Static)
-        await wait_for(pilot, lambda: "'token_method' must be one of" in str(error.render()))
+        await wait_for(pilot, lambda: "'timeout' must be between" in str(error.render()))
         fill(
             form,
             "tuned",
             {
-                "adv-token-method": "",
                 "adv-revoke-url": "/oauth/revoke",
                 "adv-timeout": "3.5",
                 "adv-token-fields": "access_token, token",
@@ -296,12 +296,14 @@ async def test_rotating_a_client_secret_restarts_its_clock(
         await wait_for(pilot, lambda: on_main(app))
         kept = app.store.data.credentials["shiftiq"].secret_created_at
         assert kept is not None and kept.date().isoformat() == "2026-01-02"
-        # Paste a rotated secret and leave the date as shown: the new secret starts today.
+        # Paste a rotated secret and leave the date as shown: asked, "today" is the answer.
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, CredentialFormScreen))
         assert isinstance(app.screen, CredentialFormScreen)
         fill(app.screen, "shiftiq", {"sec-client-secret": "rotated-client-secret-0002"})
         await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, RotationScreen))
+        await pilot.press("enter")
         await wait_for(pilot, lambda: on_main(app))
         cred = app.store.data.credentials["shiftiq"]
         assert cred.secrets["client_secret"] == "rotated-client-secret-0002"

@@ -377,6 +377,7 @@ def _binding_owners() -> list[Any]:
     from vault.tui.screens.credential_form import CredentialFormScreen
     from vault.tui.screens.help import HelpScreen
     from vault.tui.screens.main import MainScreen
+    from vault.tui.screens.rotation import RotationScreen
     from vault.tui.widgets.credential_list import CredentialList
 
     return [
@@ -385,6 +386,7 @@ def _binding_owners() -> list[Any]:
         ConfirmScreen,
         CredentialFormScreen,
         HelpScreen,
+        RotationScreen,
         CredentialList,
     ]
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -16,66 +15,24 @@ from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Collapsible, Input, Label, Select, Static, Switch
 
-from vault.core.clock import now
-from vault.core.errors import CredentialNotFound, UsageError, VaultError
-from vault.core.model import Credential, EventKind, RefreshPolicy
-from vault.core.providers import PRESETS, validate_settings
-from vault.core.providers.engine import SETTING_KINDS
+from vault.core.errors import VaultError
+from vault.core.keyfile import read_service_account
+from vault.core.model import Credential
+from vault.core.providers import PRESETS
+from vault.tui.form_save import FieldProblem, FormInput, RotationUnconfirmed, save_form
+from vault.tui.setting_fields import (
+    ADVANCED_HINTS,
+    HINTS,
+    advanced_settings,
+    choices,
+    field_id,
+    main_settings,
+    setting_text,
+)
 from vault.tui.widgets.secret_paste import SecretPaste
 
 if TYPE_CHECKING:
     from vault.tui.app import TokenVaultApp
-
-OPTIONAL_SETTINGS: dict[str, tuple[str, ...]] = {
-    "jwt-assertion": ("org_id",),
-    "secret-exchange": ("lifetime",),
-    "oauth2-client-credentials": ("scope",),
-    "jwt-bearer": ("subject", "key_id"),
-}
-"""Settings worth a field beyond each preset's required ones (the rest stay CLI-only)."""
-
-HINTS: dict[str, str] = {
-    "base_url": "https://api.example.com (http only for 127.0.0.1)",
-    "lifetime": "token lifetime in seconds, 60 to 31536000 (empty: 86400)",
-    "org_id": "Org ID sent with the first token request",
-    "installation_id": "numeric installation id",
-    "scope": "space-separated scopes (optional)",
-    "client_email": "service account, e.g. reports@acme-prod.iam.gserviceaccount.com",
-    "subject": "user to impersonate (domain-wide delegation; optional)",
-    "key_id": "private_key_id from the key file, sent as kid (optional)",
-    "jwt-bearer.base_url": "https://oauth2.googleapis.com for Google (token URL /token)",
-    "jwt-bearer.scope": "space-separated scopes, e.g. https://www.googleapis.com/auth/…",
-}
-"""Placeholders by setting; a ``style.setting`` key wins for that style."""
-
-
-ENGINE_WIDE = ("org_id", "lifetime", "allow_insecure_http")
-"""Settings without a common default that every style's engine still reads."""
-
-
-def _field_id(kind: str, key: str) -> str:
-    return f"{kind}-{key.replace('_', '-')}"
-
-
-def advanced_settings(style: str) -> list[str]:
-    """Every setting of ``style`` the main fields do not ask for, for the advanced section."""
-    preset = PRESETS[style]
-    shown = {*preset.required_settings, *OPTIONAL_SETTINGS.get(style, ())}
-    keys = [*preset.settings(), *ENGINE_WIDE]
-    return [k for k in dict.fromkeys(keys) if k in SETTING_KINDS and k not in shown]
-
-
-def setting_text(value: Any) -> str:
-    """A setting as the text its field shows (lists comma-separated, mappings as JSON)."""
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value) if value else ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 class CredentialFormScreen(ModalScreen[str | None]):
@@ -92,16 +49,28 @@ class CredentialFormScreen(ModalScreen[str | None]):
             self.name = name
 
     class Invalid(Message):
-        def __init__(self, reason: str) -> None:
+        def __init__(self, reason: str, field: str | None = None) -> None:
             super().__init__()
             self.reason = reason
+            self.field = field
+            """The id of the field at fault (focused and marked), when one is."""
+
+    class RotationAsked(Message):
+        """A root secret was replaced: the user must say when it was rotated."""
+
+        def __init__(self, secret: str, values: dict[str, Any]) -> None:
+            super().__init__()
+            self.secret = secret
+            self.values = values
 
     def __init__(self, cred: Credential | None) -> None:
         super().__init__()
         self.original = cred
         self.style = cred.provider if cred else next(iter(PRESETS))
         self._initial: dict[str, str] = {}
-        """Advanced fields as first shown: only the ones the user changed are written back."""
+        """Advanced settings as first shown: only the ones the user changed are written back."""
+        self._pristine: dict[str, Any] | None = None
+        """Every field's value once the form was built: escape asks only when they differ."""
 
     @property
     def tv(self) -> TokenVaultApp:
@@ -133,14 +102,20 @@ class CredentialFormScreen(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
+        self.call_after_refresh(self._remember_pristine)
+
+    def _remember_pristine(self) -> None:
+        self._pristine = self._values()
 
     def _style_fields(self, style: str) -> list[Widget]:
         preset = PRESETS[style]
         cred = self.original
         settings = cred.settings if cred else {}
         out: list[Widget] = []
-        keys = [*preset.required_settings, *OPTIONAL_SETTINGS.get(style, ())]
-        for key in keys:
+        if style == "jwt-bearer":
+            out.append(Label("Google service-account key file (JSON): enter fills the fields"))
+            out.append(Input(placeholder="~/keys/acme-prod-1f2e3d.json", id="key-file"))
+        for key in main_settings(style):
             required = key in preset.required_settings and not preset.defaults.get(key)
             out.append(Label(f"{key}{' *' if required else ''}"))
             value = settings.get(key, preset.defaults.get(key, "") if key == "base_url" else "")
@@ -148,20 +123,20 @@ class CredentialFormScreen(ModalScreen[str | None]):
                 Input(
                     str(value) if value not in (None, "") else "",
                     placeholder=HINTS.get(f"{style}.{key}", HINTS.get(key, "")),
-                    id=_field_id("set", key),
+                    id=field_id("set", key),
                 )
             )
         for key in preset.secrets:
             keep = " (empty: keep the stored one)" if cred and key in cred.secrets else ""
             if key == "private_key":
                 out.append(Label(f"private_key: paste the RSA PEM here{keep}"))
-                out.append(SecretPaste(id=_field_id("sec", key)))
+                out.append(SecretPaste(id=field_id("sec", key)))
                 out.append(Label("…or a path to the PEM file"))
                 out.append(Input(placeholder="~/keys/app.pem", id="pem-path"))
             else:
                 out.append(Label(f"{key} *{keep}"))
                 out.append(
-                    Input(password=True, placeholder="secret (masked)", id=_field_id("sec", key))
+                    Input(password=True, placeholder="secret (masked)", id=field_id("sec", key))
                 )
         if preset.secret_lifetime is not None:
             days = preset.secret_lifetime.days
@@ -181,7 +156,7 @@ class CredentialFormScreen(ModalScreen[str | None]):
         return out
 
     def _advanced_fields(self, style: str, settings: dict[str, Any]) -> Collapsible:
-        """One field per other setting; empty means the preset default, shown as placeholder."""
+        """The other settings this style uses, URLs first; empty means the preset default."""
         defaults = PRESETS[style].settings()
         children: list[Widget] = [
             Static(
@@ -191,13 +166,28 @@ class CredentialFormScreen(ModalScreen[str | None]):
             )
         ]
         self._initial = {}
-        for key in advanced_settings(style):
-            field_id = _field_id("adv", key)
+        for key in advanced_settings(style, settings):
+            fid = field_id("adv", key)
             value = setting_text(settings.get(key))
-            self._initial[field_id] = value
+            self._initial[key] = value
             default = setting_text(defaults.get(key))
             children.append(Label(key))
-            children.append(Input(value, placeholder=default or "(not set)", id=field_id))
+            allowed = choices(key)
+            if allowed is not None:
+                options = [(v, v) for v in allowed]
+                if value and value not in allowed:
+                    options.append((value, value))  # an odd stored value stays visible
+                children.append(
+                    Select(
+                        options,
+                        value=value or Select.NULL,
+                        prompt=f"default: {default}" if default else "(not set)",
+                        id=fid,
+                    )
+                )
+            else:
+                children.append(Input(value, placeholder=default or "(not set)", id=fid))
+            children.append(Static(ADVANCED_HINTS.get(key, ""), classes="form-hint"))
         return Collapsible(*children, title="Advanced settings", collapsed=True, id="advanced")
 
     @on(Select.Changed, "#style")
@@ -209,127 +199,151 @@ class CredentialFormScreen(ModalScreen[str | None]):
         await fields.remove_children()
         await fields.mount(*self._style_fields(self.style))
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    # -- the Google key file ---------------------------------------------------------------
 
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(None)
+    @on(Input.Submitted, "#key-file")
+    def _key_file_given(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.value.strip():
+            self._read_key_file(Path(event.value.strip()).expanduser())
 
-    @on(Button.Pressed, "#save")
-    def action_save(self) -> None:
-        self.query_one("#form-error", Static).update("")
-        values: dict[str, Any] = {"name": self.query_one("#name", Input).value.strip()}
+    @work(thread=True, exclusive=True, group="key-file")
+    def _read_key_file(self, path: Path) -> None:
+        try:
+            key = read_service_account(path)
+        except VaultError as exc:
+            self.post_message(self.Invalid(exc.message, "key-file"))
+            return
+        self.app.call_from_thread(self._fill_from_key, key)
+
+    def _fill_from_key(self, key: Any) -> None:
+        self.query_one("#set-client-email", Input).value = key.client_email
+        self.query_one("#set-key-id", Input).value = key.private_key_id
+        self.query_one("#set-base-url", Input).value = key.base_url
+        self.query_one("#sec-private-key", SecretPaste).text = key.private_key
+        token_url = self.query("#adv-token-url")
+        if token_url and isinstance(token_url.first(), Input):
+            token_url.first(Input).value = key.token_path
+        self._clear_marks()
+        self.query_one("#form-error", Static).update(
+            f"Filled in from the key file: {key.client_email} (key {key.private_key_id[:8]}…)."
+        )
+        self.query_one("#set-scope", Input).focus()
+
+    # -- cancel: never lose typed work silently --------------------------------------------
+
+    def _values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {"name": self.query_one("#name", Input).value}
         for field in self.query("#fields Input"):
             assert isinstance(field, Input)
             values[field.id or ""] = field.value
         for area in self.query("#fields SecretPaste"):
             assert isinstance(area, SecretPaste)
             values[area.id or ""] = area.text
+        for select in self.query("#fields Select"):
+            assert isinstance(select, Select)
+            values[select.id or ""] = "" if select.is_blank() else str(select.value)
         values["auto"] = self.query_one("#auto", Switch).value
-        self._save(self.style, values)
+        values["style"] = self.style
+        return values
+
+    def action_cancel(self) -> None:
+        from vault.tui.screens.confirm import ConfirmScreen
+
+        if self._pristine is None or self._values() == self._pristine:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Discard the changes made in this form?\n\nNothing has been saved yet.",
+                confirm="Discard",
+            ),
+            answered,
+        )
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()
+
+    # -- save --------------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        self._clear_marks()
+        self.query_one("#form-error", Static).update("Saving…")
+        self._save(self._values(), None)
+
+    def _clear_marks(self) -> None:
+        for widget in self.query(".-invalid"):
+            widget.remove_class("-invalid")
+        for note in self.query(".field-error"):
+            note.remove()
 
     @work(thread=True, exclusive=True, group="form")
-    def _save(self, style: str, values: dict[str, Any]) -> None:
+    def _save(self, values: dict[str, Any], rotated_on: date | None) -> None:
+        form = FormInput(self.style, values, dict(self._initial), rotated_on)
+        original = self.original.name if self.original else None
         try:
-            name = self._store(style, values)
+            name = save_form(self.tv.store, original, form, self.tv.config)
+        except RotationUnconfirmed as exc:
+            self.post_message(self.RotationAsked(exc.secret, values))
+            return
+        except FieldProblem as exc:
+            self.post_message(self.Invalid(exc.message, exc.field))
+            return
         except VaultError as exc:
             self.post_message(self.Invalid(exc.message))
             return
         self.post_message(self.Saved(name))
 
-    def _store(self, style: str, values: dict[str, Any]) -> str:
-        preset = PRESETS[style]
-        # The name is checked by data.add / data.rename below: the rule and the sentence the
-        # CLI's add and --rename use.
-        name = values["name"]
-        # Editing keeps settings the form does not show (set with the CLI, say), read from the
-        # latest file rather than from when the form opened.
-        base: Credential | None = None
-        if self.original is not None and self.tv.store is not None:
-            base = self.tv.store.reload().credentials.get(self.original.name)
-            if base is None:
-                raise CredentialNotFound(self.original.name)
-        settings: dict[str, Any] = dict(base.settings) if base else {}
-        for key in [*preset.required_settings, *OPTIONAL_SETTINGS.get(style, ())]:
-            raw = str(values.get(_field_id("set", key), "")).strip()
-            if raw:
-                settings[key] = raw
-            else:
-                settings.pop(key, None)
-        initial = dict(self._initial)
-        for key in advanced_settings(style):
-            field_id = _field_id("adv", key)
-            raw = str(values.get(field_id, "")).strip()
-            if raw == initial.get(field_id, ""):
-                continue  # untouched: keep what the latest file holds
-            if raw:
-                settings[key] = raw
-            else:
-                settings.pop(key, None)
-        if "lifetime" in settings:
-            try:
-                settings["lifetime"] = int(settings["lifetime"])
-            except ValueError:
-                raise UsageError("The lifetime must be a whole number of seconds.") from None
-        secrets: dict[str, str] = {}
-        for key in preset.secrets:
-            raw = str(values.get(_field_id("sec", key), "")).strip()
-            if key == "private_key" and not raw and values.get("pem-path", "").strip():
-                path = Path(values["pem-path"].strip()).expanduser()
-                try:
-                    raw = path.read_text(encoding="utf-8").strip()
-                except (OSError, UnicodeDecodeError) as exc:
-                    raise UsageError(f"The PEM file {path} cannot be read ({exc}).") from None
-            if raw:
-                secrets[key] = raw + ("\n" if key == "private_key" else "")
-        kept = dict(base.secrets) if base else {}
-        merged_secrets = {**kept, **secrets}
-        if "private_key" in secrets and "PRIVATE KEY" not in secrets["private_key"]:
-            raise UsageError(
-                "The private key is not a PEM (no '-----BEGIN … PRIVATE KEY-----' line)."
-            )
-        normalized = validate_settings(style, settings, merged_secrets)
-        stored = self.original.secret_created_at if self.original else None
-        given: datetime | None = None
-        raw_date = str(values.get("secret-created", "")).strip()
-        if preset.secret_lifetime is not None and raw_date:
-            try:
-                given = datetime.strptime(raw_date, "%Y-%m-%d").replace(tzinfo=UTC)
-            except ValueError:
-                raise UsageError(
-                    f"The secret's creation date {raw_date!r} is not YYYY-MM-DD."
-                ) from None
-            if given > now():
-                raise UsageError("The secret's creation date is in the future.")
-            if stored is not None and given.date() == stored.date():
-                given = None  # the field was left as shown: not a new date
-        # A new or rotated secret starts its own clock unless a date was typed (same rule as
-        # the CLI: Preset.secret_dates).
-        replaced = self.original is None or any(k in secrets for k in preset.required_secrets)
-        created, expires = preset.secret_dates(stored, given=given, replaced=replaced)
-        store = self.tv.store
-        if store is None:
-            raise VaultError("The vault is locked; unlock it again.")
-        with store.transaction() as data:
-            if self.original is None:
-                cred = data.add(Credential(name=name, provider=style))
-                cred.policy = RefreshPolicy(
-                    auto=bool(values["auto"]), share=self.tv.config.auto_refresh.share
+    def on_credential_form_screen_rotation_asked(self, message: RotationAsked) -> None:
+        from vault.tui.screens.rotation import RotationScreen
+
+        self.query_one("#form-error", Static).update("")
+        lifetime = PRESETS[self.style].secret_lifetime
+        days = lifetime.days if lifetime else 0
+        values = message.values
+
+        def answered(day: date | None) -> None:
+            if day is None:
+                self.query_one("#form-error", Static).update(
+                    "Not saved: say when the new secret was created, then save again."
                 )
-                cred.record(EventKind.CREATED)
-            else:
-                cred = data.rename(self.original.name, name)
-                cred.policy.auto = bool(values["auto"])
-                changed = sorted({*normalized, *secrets})
-                cred.record(EventKind.EDITED, "changed: " + ", ".join(changed) if changed else "")
-            cred.settings = normalized
-            cred.secrets = merged_secrets
-            cred.secret_created_at, cred.secret_expires_at = created, expires
-        return name
+                self._mark("secret-created", "The new secret's creation date.")
+                return
+            self.query_one("#form-error", Static).update("Saving…")
+            self._save(values, day)
+
+        self.app.push_screen(RotationScreen(message.secret, days), answered)
 
     def on_credential_form_screen_saved(self, message: Saved) -> None:
         self.dismiss(message.name)
 
     def on_credential_form_screen_invalid(self, message: Invalid) -> None:
         self.query_one("#form-error", Static).update(message.reason)
+        if message.field:
+            self._mark(message.field, message.reason)
+
+    def _mark(self, fid: str, reason: str) -> None:
+        """Focus the field at fault and put its message right under it (visible at once)."""
+        found = self.query(f"#{fid}")
+        if not found:
+            return
+        widget = found.first()
+        widget.add_class("-invalid")
+        for collapsible in widget.ancestors_with_self:
+            if isinstance(collapsible, Collapsible):
+                collapsible.collapsed = False
+        note = Static(reason, classes="field-error")
+        parent = widget.parent
+        assert isinstance(parent, Widget)
+        parent.mount(note, after=widget)
+        widget.focus(scroll_visible=False)
+        # Once the note is laid out: the field *and* its sentence in view, not just the field.
+        self.call_after_refresh(note.scroll_visible, animate=False)
+        self.call_after_refresh(widget.scroll_visible, animate=False)
