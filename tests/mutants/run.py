@@ -27,7 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-LIST = Path(__file__).with_name("mutants.toml")
+LISTS = Path(__file__).parent
+"""Every ``*.toml`` here is a list: ``mutants.toml`` plus one file per feature area, so each
+area's planted bugs sit in one place and parallel work does not edit one shared file."""
 PYTHON = ROOT / ".venv" / "bin" / "python"
 VERBOSE = False
 """--verbose: show pytest's output for caught mutants too (what caught them)."""
@@ -59,10 +61,12 @@ class Outcome:
     detail: str = ""
 
 
-def load(path: Path = LIST) -> list[Mutant]:
-    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+def load(folder: Path = LISTS) -> list[Mutant]:
+    entries = []
+    for path in sorted(folder.glob("*.toml")):
+        entries += tomllib.loads(path.read_text(encoding="utf-8")).get("mutant", [])
     out: list[Mutant] = []
-    for entry in raw.get("mutant", []):
+    for entry in entries:
         if "edit" in entry:
             edits = tuple(Edit(e["find"], e["replace"]) for e in entry["edit"])
         else:
@@ -79,7 +83,7 @@ def load(path: Path = LIST) -> list[Mutant]:
     names = [m.name for m in out]
     duplicated = {n for n in names if names.count(n) > 1}
     if duplicated:
-        raise SystemExit(f"mutants.toml: names used twice: {', '.join(sorted(duplicated))}")
+        raise SystemExit(f"tests/mutants/*.toml: names used twice: {', '.join(sorted(duplicated))}")
     return out
 
 
