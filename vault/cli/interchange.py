@@ -110,7 +110,7 @@ def cmd_import_postman(args: argparse.Namespace) -> int:
 def cmd_import_dotenv(args: argparse.Namespace) -> int:
     from vault.core.interchange import dotenv
     from vault.core.interchange.sourcefile import read_text
-    from vault.core.providers.engine import preset_of
+    from vault.core.providers.validation import preset_of
 
     entries = dotenv.parse(read_text(Path(args.file), ".env file"))
     maps = [dotenv.parse_map(text) for text in args.map or []]

@@ -268,7 +268,7 @@ def check_provider_settings(
 ) -> dict[str, Any]:
     """Validate what was given (bad URL, PEM, lifetime: exit 2); gaps only warn afterwards."""
     from vault.core.githost import GIT_HOST_SETTING, parse_binding
-    from vault.core.providers.engine import validate_settings
+    from vault.core.providers.validation import validate_settings
 
     checked = validate_settings(style, settings, secrets, complete=False)
     # A git_host git could never match (a path, a user name, http to a remote host) is
@@ -280,7 +280,7 @@ def check_provider_settings(
 
 def warn_incomplete(cred: Credential) -> None:
     """Name what a stored credential still needs before it can generate tokens."""
-    from vault.core.providers.engine import missing_requirements
+    from vault.core.providers.validation import missing_requirements
 
     missing = missing_requirements(cred.provider, cred.settings, cred.secrets)
     if missing:
@@ -293,7 +293,7 @@ def warn_incomplete(cred: Credential) -> None:
 def apply_provider_defaults(cred: Credential, args: argparse.Namespace) -> None:
     """Secret dates and the style's auto-refresh default on a new credential."""
     from vault.core.config import load_config
-    from vault.core.providers.engine import preset_of
+    from vault.core.providers.validation import preset_of
 
     preset = preset_of(cred.provider)
     refresh = load_config().auto_refresh  # the same defaults the TUI's add form applies
@@ -310,7 +310,7 @@ def apply_provider_defaults(cred: Credential, args: argparse.Namespace) -> None:
 
 def stamp_secret(cred: Credential, args: argparse.Namespace, *, replaced: bool) -> None:
     """Apply `--secret-created` and the style's secret lifetime (see Preset.secret_dates)."""
-    from vault.core.providers.engine import preset_of
+    from vault.core.providers.validation import preset_of
 
     raw = getattr(args, "secret_created", None)
     given = None

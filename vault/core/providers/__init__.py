@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
-from vault.core.providers.base import Provider, RevokeResult, SecretExpired, TokenResult
-from vault.core.providers.engine import Engine, header_lines, provider_for, validate_settings
-from vault.core.providers.presets import PRESETS, Preset
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from vault.core.providers.base import Provider, RevokeResult, SecretExpired, TokenResult
+    from vault.core.providers.engine import Engine, header_lines, provider_for
+    from vault.core.providers.presets import PRESETS, Preset
+    from vault.core.providers.validation import validate_settings
+
+# Each name loads its own module on first use (PEP 562): importing the package, or the preset
+# table through it, must not pull in httpx and PyJWT (~130 ms) for a command that never talks
+# to a provider (`edit`, `list`, the TUI's forms).
+_HOMES = {
+    "Provider": "base",
+    "RevokeResult": "base",
+    "SecretExpired": "base",
+    "TokenResult": "base",
+    "Engine": "engine",
+    "header_lines": "engine",
+    "provider_for": "engine",
+    "PRESETS": "presets",
+    "Preset": "presets",
+    "validate_settings": "validation",
+}
 
 __all__ = [
     "PRESETS",
@@ -18,3 +39,10 @@ __all__ = [
     "provider_for",
     "validate_settings",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{home}"), name)

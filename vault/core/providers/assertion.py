@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
-
-import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+from typing import TYPE_CHECKING, Any
 
 from vault.core.errors import UsageError
+from vault.core.providers.validation import MAX_WINDOW
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+
+# PyJWT and the key parsers load when a key is read or an assertion signed: `add` and `edit`
+# import this module to check settings, and must not pay for the signing stack.
 
 DEFAULT_WINDOW = 600
 """Unifize and GitHub cap an assertion's life at 10 minutes: the default everywhere."""
 
-MAX_WINDOW = 3600
-"""The longest any provider accepts (Google's RFC 7523 assertions: one hour)."""
+__all__ = ["DEFAULT_WINDOW", "MAX_WINDOW", "build_assertion", "load_private_key"]
 
 
 def load_private_key(pem: str, *, check: bool = True) -> RSAPrivateKey:
@@ -25,6 +27,9 @@ def load_private_key(pem: str, *, check: bool = True) -> RSAPrivateKey:
     is stored; signing skips it, since the vault's authenticated encryption guarantees the
     stored key is the one that was checked.
     """
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
+
     try:
         key = serialization.load_pem_private_key(
             pem.encode(), password=None, unsafe_skip_rsa_key_validation=not check
@@ -64,6 +69,8 @@ def build_assertion(
         key_id: the ``kid`` header naming which of the issuer's keys signed (Google's
             ``private_key_id``); no header when None or empty.
     """
+    import jwt
+
     if not 1 <= lifetime <= MAX_WINDOW:
         raise UsageError(f"The assertion lifetime must be 1 to {MAX_WINDOW} seconds.")
     iat = int(at.timestamp()) - iat_skew

@@ -17,9 +17,11 @@ import binascii
 import json
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus
 
-import httpx
+if TYPE_CHECKING:  # only typed here: summaries and error texts must not load the network stack
+    import httpx
 
 WINDOW = 8
 """Shortest fragment of a secret that is masked wherever it appears; shorter secrets (and

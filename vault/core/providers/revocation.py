@@ -38,8 +38,8 @@ from vault.core.providers.base import RevokeResult
 if TYPE_CHECKING:
     from vault.core.providers.engine import Engine
 
-REVOKE_AUTH = ("token", "none", "basic", "client-secret-post", "client-assertion")
-"""The ways a revocation request can authenticate the client (see the module docstring)."""
+# The ways a revocation request can authenticate the client (see the module docstring) are
+# `validation.REVOKE_AUTH`: the settings checks use them and must not load httpx.
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 """RFC 7523 section 2.2: the ``client_assertion_type`` of a JWT client assertion."""
