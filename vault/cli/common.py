@@ -192,6 +192,25 @@ def add_secret_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "kib": 1024, "m": 1024**2, "mib": 1024**2}
+_SIZE_UNITS.update({"g": 1024**3, "gib": 1024**3})
+MAX_SIZE = 1024**3
+"""The largest --max-body: the answer is held in memory whole (1 GiB)."""
+
+
+def parse_size(text: str, flag: str) -> int:
+    """``2048``, ``512k``, ``10MiB``, ``1g`` (binary units) as bytes, between 1 and 1 GiB."""
+    import re
+
+    found = re.fullmatch(r"\s*(\d{1,12})\s*([a-z]*)\s*", text.lower()) if text.isascii() else None
+    if found is None or found.group(2) not in _SIZE_UNITS:
+        raise UsageError(f"{flag} {text!r} is not a size; write e.g. 512k, 10MiB or 1g.")
+    size = int(found.group(1)) * _SIZE_UNITS[found.group(2)]
+    if not 0 < size <= MAX_SIZE:
+        raise UsageError(f"{flag} must be between 1 byte and 1 GiB, not {text!r}.")
+    return size
+
+
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 

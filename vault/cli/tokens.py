@@ -85,21 +85,38 @@ def cmd_revoke(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_data(value: str) -> bytes:
+MAX_UPLOAD = 64 * 1024 * 1024
+"""Largest request body read from @FILE or stdin (64 MiB): it is held in memory whole."""
+
+
+def _read_data(value: str, flag: str) -> bytes:
     # `@FILE` keeps a request body (which may hold secrets) out of argv and shell history.
+    # The file is the user's to name, so it may be a FIFO or /dev/zero: regular files only,
+    # and no more than MAX_UPLOAD of it (stdin too: `< /dev/zero` must not fill memory).
+    from vault.core.safefile import read_bounded, too_large
+
+    if value == "@-":
+        raw = sys.stdin.buffer.read(MAX_UPLOAD + 1)
+        if len(raw) > MAX_UPLOAD:
+            raise UsageError(too_large(f"{flag} body on", "stdin", MAX_UPLOAD))
+        return raw
     if value.startswith("@"):
         try:
-            return Path(value[1:]).read_bytes() if value != "@-" else sys.stdin.buffer.read()
-        except OSError as exc:
-            raise UsageError(f"Cannot read {value[1:]}: {exc.strerror}.") from None
+            return read_bounded(Path(value[1:]), f"{flag} file", MAX_UPLOAD, UsageError)
+        except FileNotFoundError:
+            raise UsageError(
+                f"Cannot read the {flag} file {value[1:]}: it does not exist."
+            ) from None
     return value.encode()
 
 
 def cmd_request(args: argparse.Namespace) -> int:
     import httpx
 
+    from vault.cli.common import parse_size
+    from vault.core.apicall import MAX_REQUEST_BODY, call
     from vault.core.auth import VaultAuth
-    from vault.core.providers.http import status_text, transport_error
+    from vault.core.providers.http import status_text
 
     headers: dict[str, str] = {}
     for header in args.header or []:
@@ -111,7 +128,7 @@ def cmd_request(args: argparse.Namespace) -> int:
         headers[key.strip()] = value.strip()
     content: bytes | None = None
     if args.json is not None:
-        raw = _read_data(args.json)
+        raw = _read_data(args.json, "--json")
         try:
             json.loads(raw)
         except (ValueError, RecursionError):  # RecursionError: nested thousands deep
@@ -119,13 +136,16 @@ def cmd_request(args: argparse.Namespace) -> int:
         content = raw
         headers.setdefault("Content-Type", "application/json")
     elif args.data is not None:
-        content = _read_data(args.data)
+        content = _read_data(args.data, "--data")
     if not 0 < args.timeout <= 3600:  # also refuses nan
         raise UsageError("--timeout must be a number of seconds between 0 and 3600.")
+    max_body = (
+        MAX_REQUEST_BODY if args.max_body is None else parse_size(args.max_body, "--max-body")
+    )
     store = open_store(args)
     _get(store.data.credentials, args.name)
     auth = VaultAuth(store, args.name)
-    with httpx.Client(auth=auth, timeout=args.timeout) as client:
+    with httpx.Client(timeout=args.timeout) as client:
         try:
             request = client.build_request(
                 args.method.upper(), args.url, headers=headers, content=content
@@ -133,11 +153,11 @@ def cmd_request(args: argparse.Namespace) -> int:
         except httpx.InvalidURL:
             raise UsageError(f"{args.url!r} is not a URL this command can call.") from None
         try:
-            response = client.send(request)
+            # --timeout bounds the whole call (the 401 replay too), --max-body the decoded
+            # answer: a dripping or flooding server ends in one sentence, not a hang.
+            response = call(client, request, auth, limit=max_body, timeout=args.timeout)
         except httpx.UnsupportedProtocol:
             raise UsageError(f"{args.url!r} is not an http(s) URL.") from None
-        except httpx.TransportError as exc:
-            raise transport_error(exc, request) from None
     sys.stdout.write(response.text)
     if response.text and not response.text.endswith("\n"):
         sys.stdout.write("\n")
@@ -277,7 +297,19 @@ def register(command: Command) -> None:
     body = p.add_mutually_exclusive_group()
     body.add_argument("--data", metavar="D", help="request body (@FILE reads a file, @- stdin)")
     body.add_argument("--json", metavar="J", help="JSON request body (@FILE, @- allowed)")
-    p.add_argument("--timeout", type=float, default=30.0, metavar="S", help="seconds (default 30)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="seconds for the whole call, a 401's retry included (default 30)",
+    )
+    p.add_argument(
+        "--max-body",
+        metavar="SIZE",
+        help="largest answer accepted, counted decompressed, e.g. 512k or 100MiB (default "
+        "10MiB); a larger one is refused, not cut",
+    )
 
     p = command("exec", cmd_exec, "Run a command with a fresh token in its environment.")
     _exec_options(p)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from datetime import timedelta
 
 import httpx
@@ -27,6 +27,39 @@ from vault.core.errors import CredentialNotFound
 from vault.core.model import Token
 from vault.core.providers.engine import Engine, provider_for
 from vault.core.store import VaultStore
+
+
+class _Unread(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """Stands in for a 401's body: yields nothing, and closing it closes the real one."""
+
+    def __init__(self, original: httpx.SyncByteStream | httpx.AsyncByteStream) -> None:
+        self._original = original
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(())
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        return
+        yield b""  # makes this an async generator that yields nothing
+
+    def close(self) -> None:
+        if isinstance(self._original, httpx.SyncByteStream):
+            self._original.close()
+
+    async def aclose(self) -> None:
+        if isinstance(self._original, httpx.AsyncByteStream):
+            await self._original.aclose()
+
+
+def _leave_unread(response: httpx.Response) -> None:
+    """Drop a 401's body before the retry instead of letting httpx read all of it.
+
+    httpx reads the body of every answer an auth flow answers with a new request, with no
+    cap and no overall deadline: a server could send gigabytes, a gzip bomb or a byte every
+    few seconds there. The retry needs nothing from that body, so it is never read; closing
+    the response hangs up on the rest.
+    """
+    response.stream = _Unread(response.stream)
 
 
 class VaultAuth(httpx.Auth):
@@ -118,6 +151,7 @@ class VaultAuth(httpx.Auth):
         response = yield request
         if response.status_code != 401:
             return
+        _leave_unread(response)
         token = self._replace(token.value)
         self._apply(request, token)
         yield request
@@ -158,6 +192,7 @@ class VaultAuth(httpx.Auth):
         response = yield request
         if response.status_code != 401:
             return
+        _leave_unread(response)
         token = await self._areplace(token.value)
         self._apply(request, token)
         yield request

@@ -2,7 +2,10 @@
 
 It exercises the same path as any request made through the vault (docs/providers.md): the
 stored token, a new one when it is missing or about to expire, and on ``401`` one
-regeneration (history ``401-seen`` then ``refreshed``) and one retry, never more.
+regeneration (history ``401-seen`` then ``refreshed``) and one retry, never more. Bounded as
+a token call is (``vault.core.apicall``): the credential's ``timeout`` covers the whole call, the
+replay included, and the answer is capped at 1 MiB decoded, so a hostile ``test_url`` cannot
+hold or flood the TUI.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ from dataclasses import dataclass
 
 import httpx
 
+from vault.core import apicall
 from vault.core.auth import VaultAuth
 from vault.core.errors import CredentialNotFound, UsageError
-from vault.core.providers import http
+from vault.core.providers import http, limits
 from vault.core.providers.engine import provider_for
 from vault.core.store import VaultStore
 
@@ -48,7 +52,8 @@ async def atest_call(
     Raises:
         UsageError: no such credential, or it has no ``test_url``.
         ProviderError: a token could not be had (the provider's sentence), or the call could
-            not connect or timed out.
+            not connect, took longer than the credential's ``timeout`` in all, or answered
+            with more than 1 MiB.
     """
     cred = store.data.credentials.get(name)
     if cred is None:
@@ -65,10 +70,9 @@ async def atest_call(
     session = client or httpx.AsyncClient(timeout=engine.timeout)
     try:
         request = session.build_request("GET", url, headers={"Accept": "application/json"})
-        try:
-            response = await session.send(request, auth=auth)
-        except httpx.TransportError as exc:
-            raise http.transport_error(exc, request) from None
+        response = await apicall.acall(
+            session, request, auth, limit=limits.MAX_BODY, timeout=engine.timeout
+        )
     finally:
         if own:
             await session.aclose()

@@ -11,6 +11,11 @@ from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from vault.core.config import DEFAULT_THEME, config_dir
+from vault.core.errors import ConfigError
+from vault.core.safefile import read_bounded
+
+THEME_LIMIT = 64 * 1024
+"""A theme is a dozen colour lines; a file past 64 KiB is not one (and is not read whole)."""
 
 _COLOR_KEYS = (
     "primary",
@@ -53,8 +58,13 @@ def theme_from_toml(path: Path) -> Theme:
     Raises:
         ValueError: with the file and the key at fault.
     """
+    # A *.toml in a themes folder may be a FIFO or a link to /dev/zero (a copied dotfiles
+    # tree, a stray mkfifo): regular files of a theme's size only, or start-up would hang.
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = read_bounded(path, "theme file", THEME_LIMIT, ConfigError)
+        data = tomllib.loads(raw.decode("utf-8"))
+    except ConfigError as exc:
+        raise ValueError(exc.message) from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ValueError(f"{path}: cannot be read as TOML ({exc})") from exc
     name = data.get("name") or path.stem

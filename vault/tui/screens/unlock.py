@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, LoadingIndicator, Static
 
 from vault.core.errors import VaultError, WrongPassphrase
+from vault.core.exposure import exposure_warning
 from vault.core.store import VaultStore
 
 
@@ -19,9 +20,11 @@ class UnlockScreen(Screen[None]):
     """Asks for the passphrase; never leaves on failure, says why instead."""
 
     class Unlocked(Message):
-        def __init__(self, store: VaultStore) -> None:
+        def __init__(self, store: VaultStore, warning: str | None = None) -> None:
             super().__init__()
             self.store = store
+            self.warning = warning
+            """``exposure_warning`` of the vault: others can read or write its folder or file."""
 
     class Failed(Message):
         def __init__(self, reason: str, wrong_passphrase: bool) -> None:
@@ -66,9 +69,13 @@ class UnlockScreen(Screen[None]):
         except VaultError as exc:
             self.post_message(self.Failed(exc.message, False))
             return
-        self.post_message(self.Unlocked(store))
+        # As ssh and gpg do, and as the CLI does on every open: say it once per unlock (the
+        # folder's mode is the user's to fix; the vault never changes it).
+        self.post_message(self.Unlocked(store, exposure_warning(self.path)))
 
     def on_unlock_screen_unlocked(self, message: Unlocked) -> None:
+        if message.warning:
+            self.app.notify(message.warning, title="Vault folder", severity="warning", timeout=15)
         self.app.vault_opened(message.store)  # type: ignore[attr-defined]
 
     def on_unlock_screen_failed(self, message: Failed) -> None:
