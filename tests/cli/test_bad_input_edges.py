@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.cli.conftest import Run
 from tests.hostile_support import HostileServer, json_answer, token_body
+from vault.core.clock import now
+from vault.core.model import Token
+from vault.core.store import VaultStore
 
 GOOD = "GOODTOKEN0001"
 DIGITS = "9" * 5000
@@ -136,3 +140,27 @@ def test_a_5000_digit_lifetime_is_one_sentence(initialised: Run, server: Hostile
 @pytest.mark.parametrize("port", ["-1", "70000"])
 def test_sim_refuses_a_port_out_of_range(port: str, tv: Run) -> None:
     assert "--port must be between 0 and 65535" in one_sentence(tv("sim", "--port", port))
+
+
+@pytest.mark.parametrize(
+    "stored",
+    ["OLD\npassword=evil", "OLD\x1b]52;c;aGk=\x07", "OLD TOKEN", "a" * 20000],
+    ids=["lf", "esc", "space", "huge"],
+)
+def test_a_stored_token_that_fails_the_arrival_check_is_replaced_not_handed_out(
+    stored: str, app: Run, server: HostileServer, cli_env: dict[str, str]
+) -> None:
+    """A token stored before tokens were checked (an older version, a hand-made vault) never
+    reaches git, a header or a terminal: it counts as unusable, so a checked one replaces it."""
+    app("edit", "app", "--set", "git_host=127.0.0.1:9999", ok=True)
+    store = VaultStore.unlock(Path(cli_env["TOKENVAULT_VAULT"]), cli_env["TOKENVAULT_PASSPHRASE"])
+    with store.transaction() as data:
+        data.credentials["app"].token = Token(value=stored, expires_at=now() + timedelta(hours=5))
+    server.answer = json_answer(token_body("FRESH0002"))
+    answer = app("git-credential", "get", input="protocol=https\nhost=127.0.0.1:9999\n\n", ok=True)
+    lines = answer.stdout.splitlines()
+    assert lines[:2] == ["username=x-access-token", "password=FRESH0002"], answer.stdout
+    assert len(lines) == 3 and lines[2].startswith("password_expiry_utc=")
+    assert app("token", "app", ok=True).stdout == "FRESH0002\n"
+    header = app("token", "app", "--header", ok=True).stdout
+    assert header == "App-ID: app_1\nApp-Token: FRESH0002\n"

@@ -10,6 +10,7 @@ from typing import Any
 from vault.core.clock import iso, now, parse_utc
 from vault.core.errors import CredentialNotFound, DuplicateCredential, VaultCorrupted
 from vault.core.names import check_name
+from vault.core.providers.tokencheck import is_safe_token
 
 SCHEMA = 1
 """Version of the JSON payload inside the encryption (FORMAT.md, "Payload")."""
@@ -93,7 +94,13 @@ class Token:
         return max(0.0, min(1.0, left / life.total_seconds()))
 
     def usable(self, min_valid: timedelta, at: datetime | None = None) -> bool:
-        """True when at least ``min_valid`` is left (a token with no known expiry counts)."""
+        """True when at least ``min_valid`` is left (a token with no known expiry counts).
+
+        A value the arrival check would refuse is never usable, whatever its expiry: it is
+        replaced by a checked one instead of reaching a ``git credential`` answer or a header.
+        """
+        if not is_safe_token(self.value):
+            return False
         if self.expires_at is None:
             return True
         return self.expires_at - (at or now()) >= min_valid

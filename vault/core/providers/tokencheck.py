@@ -39,6 +39,12 @@ def _problem(value: str, limit: int, allowed: re.Pattern[str]) -> str | None:
     return None
 
 
+def is_safe_token(value: str) -> bool:
+    """Whether ``value`` passes :func:`check_token`: a stored token is tested again before use,
+    since one stored before tokens were checked (or put in by hand) may hold CR/LF or ESC."""
+    return _problem(value, MAX_TOKEN_CHARS, _VISIBLE) is None
+
+
 def check_token(value: str, where: str, status: int | None = None) -> str:
     """Return ``value`` when it is safe to store and send; else raise one sentence.
 
