@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -61,6 +62,16 @@ class CopyResult:
     method: str
     osc52: str | None = field(default=None, repr=False)
     hinted: bool = False
+    missing: str | None = None
+    """A chosen tool that could not run (not installed, or it failed), named so the user
+    knows the copy went through the terminal instead, rather than silently."""
+    tmux: bool = False
+    """OSC 52 was sent from inside tmux, which passes it on only with ``set-clipboard on``."""
+
+    @property
+    def confirmed(self) -> bool:
+        """Whether the copy is known to have landed: never for OSC 52 (the terminal is silent)."""
+        return self.method != "osc52"
 
 
 def osc52_sequence(text: str) -> str:
@@ -172,16 +183,41 @@ def _run(args: list[str], data: str | None = None) -> subprocess.CompletedProces
     )
 
 
+def configured_tool(command: str) -> Tool:
+    """The ``[clipboard] command`` of the config (``"xsel --clipboard --input"``) as a Tool.
+
+    A known tool's name (xclip, xsel, wl-copy, pbcopy, clip.exe) keeps that tool's way of
+    reading back and clearing, so the copy is still cleared only if it is still ours; any
+    other command is copy-only, and clearing copies an empty text with it.
+    """
+    args = shlex.split(command)
+    name = os.path.basename(args[0]) if args else command
+    known = {
+        "xclip": (["xclip", "-selection", "clipboard", "-out"], None),
+        "xsel": (["xsel", "--clipboard", "--output"], ["xsel", "--clipboard", "--delete"]),
+        "wl-copy": (["wl-paste", "--no-newline"], ["wl-copy", "--clear"]),
+        "pbcopy": (["pbpaste"], None),
+    }
+    paste, clear = known.get(name, (None, None))
+    return Tool(name, args, paste, clear)
+
+
 def copy_text(text: str, tool: Tool | None = None) -> CopyResult:
     """Put ``text`` on the clipboard with the native tool, else return the OSC 52 sequence."""
     tool = tool if tool is not None else detect_tool()
+    missing = None
     if tool is not None:
         try:
             _run([*tool.copy, *tool.hint_args], text)
             return CopyResult(method=tool.name, hinted=bool(tool.hint_args))
         except (OSError, subprocess.SubprocessError):
-            pass  # fall through to the terminal, which works over ssh too
-    return CopyResult(method="osc52", osc52=osc52_sequence(text))
+            missing = tool.name  # fall through to the terminal, which works over ssh too
+    return CopyResult(
+        method="osc52",
+        osc52=osc52_sequence(text),
+        missing=missing,
+        tmux=bool(os.environ.get("TMUX")),
+    )
 
 
 def read_text(tool: Tool | None = None) -> str | None:

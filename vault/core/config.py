@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ MAX_CONFIG_BYTES = 1024 * 1024
 
 _TOP_KEYS = frozenset({"theme", "keymap", "clipboard", "lock", "auto_refresh", "agent", "notify"})
 _AGENT_KEYS = frozenset({"start_on_unlock", "timeout", "refresh"})
-_CLIPBOARD_KEYS = frozenset({"timeout"})
+_CLIPBOARD_KEYS = frozenset({"timeout", "command"})
 _LOCK_KEYS = frozenset({"idle_seconds"})
 _REFRESH_KEYS = frozenset({"enabled", "share", "styles"})
 _NOTIFY_KEYS = frozenset({"enabled", "secret_days", "token_minutes", "failures"})
@@ -102,6 +103,8 @@ class Config:
     keymap: dict[str, str] = field(default_factory=dict)
     """Binding id -> keys (comma separated), applied with Textual's ``App.set_keymap``."""
     clipboard_timeout: int = CLIPBOARD_TIMEOUT
+    clipboard_command: str = ""
+    """The copy command to use instead of the detected one (lazygit's ``copyToClipboardCmd``)."""
     auto_lock: int = AUTO_LOCK
     """Idle seconds before locking; 0 turns auto-lock off."""
     auto_refresh: AutoRefresh = field(default_factory=AutoRefresh)
@@ -159,6 +162,14 @@ def _apply(cfg: Config, data: dict[str, Any], path: Path) -> None:
     clip = _table(data, "clipboard", _CLIPBOARD_KEYS, warn)
     if "timeout" in clip:
         cfg.clipboard_timeout = _int(clip["timeout"], "clipboard.timeout", 0, 3600, warn, 30)
+    if "command" in clip:
+        command = clip["command"]
+        if isinstance(command, str) and not command.strip():
+            pass  # "" (the default): detect the tool
+        elif isinstance(command, str) and _command_line(command):
+            cfg.clipboard_command = command.strip()
+        else:
+            warn("clipboard.command", 'must be a command line such as "xsel --clipboard --input"')
     lock = _table(data, "lock", _LOCK_KEYS, warn)
     if "idle_seconds" in lock:
         cfg.auto_lock = _int(lock["idle_seconds"], "lock.idle_seconds", 0, 86400, warn, 300)
@@ -218,6 +229,14 @@ def _apply_notify(notify: NotifySettings, table: dict[str, Any], warn: Any) -> N
 
 def _whole(value: Any, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _command_line(text: str) -> bool:
+    """A one-line command that splits like a shell word list (balanced quotes)."""
+    try:
+        return bool(shlex.split(text)) and "\n" not in text
+    except ValueError:
+        return False
 
 
 def _table(data: dict[str, Any], name: str, known: frozenset[str], warn: Any) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from vault.core.config import DEFAULT_THEME, Config, load_config, save_theme
 from vault.core.crypto import KdfParams
 from vault.core.errors import ConfigError
 from vault.core.store import VaultStore
+from vault.tui.clipwords import cleared_sentence
 from vault.tui.crash import crash_report
 from vault.tui.themes import load_themes
 
@@ -242,6 +243,9 @@ class TokenVaultApp(App[int]):
     # -- clipboard -------------------------------------------------------------------------
 
     def _tool(self) -> clipboard.Tool | None:
+        if self.config.clipboard_command:
+            # Named in the config: used as is; if it is missing the toast says so by name.
+            return clipboard.configured_tool(self.config.clipboard_command)
         if self._clipboard_tool == "detect":
             return clipboard.detect_tool()
         return self._clipboard_tool if isinstance(self._clipboard_tool, clipboard.Tool) else None
@@ -297,7 +301,7 @@ class TokenVaultApp(App[int]):
         result = clipboard.clear_if_unchanged(token, method, self._tool())
         if result is not None and result.osc52:
             self.call_from_thread(self.write_escape, result.osc52)
-        self.call_from_thread(self.notify, "Clipboard cleared.", timeout=3)
+        self.call_from_thread(self.notify, cleared_sentence(method), timeout=3)
 
     # -- themes and help -------------------------------------------------------------------
 

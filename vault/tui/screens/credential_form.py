@@ -194,6 +194,12 @@ class CredentialFormScreen(ModalScreen[str | None]):
     async def _style_changed(self, event: Select.Changed) -> None:
         if event.value == self.style or not isinstance(event.value, str):
             return
+        if self._pristine is None:
+            # The first fields are still mounting: removing a Select before its Mount is
+            # handled crashes it (Textual queries its overlay then), so switch once settled.
+            wanted = event.value
+            self.call_after_refresh(lambda: self.post_message(Select.Changed(event.select, wanted)))
+            return
         self.style = event.value
         fields = self.query_one("#fields", Vertical)
         await fields.remove_children()
@@ -344,6 +350,6 @@ class CredentialFormScreen(ModalScreen[str | None]):
         assert isinstance(parent, Widget)
         parent.mount(note, after=widget)
         widget.focus(scroll_visible=False)
-        # Once the note is laid out: the field *and* its sentence in view, not just the field.
-        self.call_after_refresh(note.scroll_visible, animate=False)
-        self.call_after_refresh(widget.scroll_visible, animate=False)
+        # Once the note is laid out: the field *and* its sentence in the middle of the view.
+        box = self.query_one("#form-box", VerticalScroll)
+        self.call_after_refresh(box.scroll_to_center, widget, animate=False, immediate=True)

@@ -10,21 +10,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from vault.agent.location import agent_may_run
-from vault.core import tokens
 from vault.core.clock import now, parse_utc
 from vault.core.errors import VaultError
-from vault.core.model import Credential, EventKind, Status
-from vault.core.providers import PRESETS, header_lines
+from vault.core.model import Status
 from vault.core.reminders import Reminder, due
 from vault.core.store import VaultStore
-from vault.core.testcall import atest_call
+from vault.tui.actions import TokenActions
 from vault.tui.widgets.credential_list import SORTS, CredentialList
-from vault.tui.widgets.details import DetailsPane, literal
+from vault.tui.widgets.details import DetailsPane
 from vault.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
@@ -37,15 +33,7 @@ AUTO_RETRY_SECONDS = 60
 """After a failed auto-refresh, wait this long before trying that credential again."""
 
 
-def revoke_is_remote(cred: Credential) -> bool:
-    """Whether revoking reaches the provider (a revoke URL is configured) or is local only."""
-    preset = PRESETS.get(cred.provider)
-    if preset is None:
-        return bool(cred.settings.get("revoke_url"))
-    return bool(preset.settings(cred.settings).get("revoke_url"))
-
-
-class MainScreen(Screen[None]):
+class MainScreen(TokenActions):
     """Credentials at a glance; every action runs in a worker and reports by message."""
 
     # The footer shows the everyday keys; the rest (show=False) are in help (?) and the palette.
@@ -59,24 +47,14 @@ class MainScreen(Screen[None]):
         Binding("x", "revoke", "Revoke", id="revoke"),
         Binding("a", "add", "Add", id="add"),
         Binding("e", "edit", "Edit", id="edit"),
-        Binding("delete", "remove", "Remove", show=False, id="remove"),
+        # backspace too: many laptop keyboards have no delete key, or send backspace for it.
+        Binding("delete,backspace", "remove", "Remove", show=False, id="remove"),
         Binding("slash", "filter", "Filter", id="filter"),
         Binding("enter", "details", "Details", show=False, id="details"),
         Binding("v", "reveal", "Reveal 10s", show=False, id="reveal"),
         Binding("s", "sort", "Sort", show=False, id="sort"),
         Binding("escape", "escape", "Back", show=False, id="back"),
     ]
-
-    class ActionDone(Message):
-        """A worker finished: ``ok`` and a sentence for the notification (never a secret)."""
-
-        def __init__(self, names: list[str], ok: bool, text: str, then: str = "") -> None:
-            super().__init__()
-            self.names = names
-            self.ok = ok
-            self.text = text
-            self.then = then
-            """A follow-up action to run on success ("copy", "copy-header")."""
 
     def __init__(self, store: VaultStore) -> None:
         super().__init__()
@@ -169,6 +147,7 @@ class MainScreen(Screen[None]):
             lock_in=self.tv.idle_left(),
             clipboard_in=self.tv.clipboard_left(),
             revealed=revealed,
+            running=len(self.ops),
             reminders=self._reminders,
         )
         self._reload_if_changed()
@@ -264,291 +243,6 @@ class MainScreen(Screen[None]):
     def on_credential_list_highlighted(self, message: CredentialList.Highlighted) -> None:
         self._update_details()
 
-    def _selected(self) -> Credential | None:
-        cred = self.table.selected
-        if cred is None:
-            self.notify("No credential selected.", severity="warning", timeout=3)
-        return cred
-
-    # -- provider actions (workers) --------------------------------------------------------
-
-    def action_generate(self) -> None:
-        cred = self._selected()
-        if cred is not None:
-            self._generate(cred.name)
-
-    def _generate(self, name: str, then: str = "") -> None:
-        self.table.set_busy(name, True)
-        self._generate_worker(name, then)
-
-    @work(thread=True, group="provider")
-    def _generate_worker(self, name: str, then: str) -> None:
-        try:
-            token = tokens.generate(self.store, name)
-        except VaultError as exc:
-            self.post_message(self.ActionDone([name], False, exc.message))
-            return
-        left = token.seconds_left()
-        from vault.core.summary import format_left
-
-        self.post_message(
-            self.ActionDone([name], True, f"New token for {name}: {format_left(left)} left.", then)
-        )
-
-    def action_test_call(self) -> None:
-        cred = self._selected()
-        if cred is not None:
-            self.table.set_busy(cred.name, True)
-            self._test_call_worker(cred.name)
-
-    @work(group="provider")
-    async def _test_call_worker(self, name: str) -> None:
-        # Async: the GET is awaited on the event loop; the vault's file work (a token generated
-        # after a 401) runs in anyio's threads, so the screen keeps ticking meanwhile.
-        try:
-            result = await atest_call(self.store, name)
-        except VaultError as exc:
-            self.post_message(self.ActionDone([name], False, exc.message))
-            return
-        self.post_message(self.ActionDone([name], result.ok, result.message))
-
-    def action_refresh(self) -> None:
-        cred = self._selected()
-        if cred is not None:
-            self._refresh_names([cred.name])
-
-    def action_refresh_expiring(self) -> None:
-        at = now()
-        names = [
-            c.name
-            for c in self.store.data.credentials.values()
-            if c.token is not None and c.token_status(at) in (Status.EXPIRING, Status.EXPIRED)
-        ]
-        if not names:
-            self.notify("Nothing is expiring.", timeout=3)
-            return
-        self._refresh_names(names)
-
-    def _refresh_names(self, names: list[str], auto: bool = False) -> None:
-        for name in names:
-            self.table.busy.add(name)
-        self.table.refresh()
-        self._refresh_worker(names, auto)
-
-    @work(thread=True, group="provider")
-    def _refresh_worker(self, names: list[str], auto: bool) -> None:
-        try:
-            outcomes = tokens.refresh_many(self.store, names)
-        except VaultError as exc:
-            self.post_message(self.ActionDone(names, False, exc.message))
-            return
-        failed = [o for o in outcomes.values() if not o.ok]
-        prefix = "Auto-refresh: " if auto else ""
-        if not failed:
-            text = (
-                f"{prefix}refreshed {', '.join(names)}."
-                if len(names) <= 3
-                else f"{prefix}refreshed {len(names)} tokens."
-            )
-            self.post_message(self.ActionDone(names, True, text))
-        else:
-            lines = [f"{o.name}: {o.error}" for o in failed[:5]]
-            ok = len(outcomes) - len(failed)
-            text = f"{prefix}{ok} refreshed, {len(failed)} failed.\n" + "\n".join(lines)
-            self.post_message(self.ActionDone(names, False, text))
-
-    def on_main_screen_action_done(self, message: ActionDone) -> None:
-        for name in message.names:
-            self.table.busy.discard(name)
-        if self.tv.store is None:
-            return
-        self.reload_rows()
-        if message.ok:
-            for name in message.names:
-                self._auto_failed.pop(name, None)
-        self.notify(
-            message.text,
-            severity="information" if message.ok else "error",
-            timeout=5 if message.ok else 10,
-        )
-        if message.ok and message.then and len(message.names) == 1:
-            self._copy(message.names[0], header=message.then == "copy-header", retried=True)
-
-    # -- clipboard and reveal ----------------------------------------------------------------
-
-    def action_copy(self) -> None:
-        cred = self._selected()
-        if cred is not None:
-            self._copy(cred.name, header=False)
-
-    def action_copy_header(self) -> None:
-        cred = self._selected()
-        if cred is not None:
-            self._copy(cred.name, header=True)
-
-    def _copy(self, name: str, header: bool, retried: bool = False) -> None:
-        cred = self.store.data.credentials.get(name)
-        if cred is None:
-            return
-        token = cred.token
-        then = "copy-header" if header else "copy"
-        if token is None:
-            self.notify(
-                f"{literal(name)} has no token: press g to generate one.", severity="warning"
-            )
-            return
-        left = token.seconds_left()
-        if left is not None and left <= 0:
-            # Never hand out a token known to be dead: get a fresh one first, then copy it.
-            if retried:
-                self.notify(
-                    f"{literal(name)}: the new token is already expired; not copied.",
-                    severity="error",
-                )
-                return
-            self.notify(
-                f"{literal(name)}'s token has expired; refreshing before copying.", timeout=3
-            )
-            self._generate(name, then)
-            return
-        what = "Token"
-        text = token.value
-        if header:
-            # The headers the engine itself sends (App-ID + App-Token for app tokens), so a
-            # pasted header authenticates exactly like a request made through the vault.
-            try:
-                lines = header_lines(cred)
-            except VaultError as exc:
-                self.notify(exc.message, severity="error")
-                return
-            text = "\n".join(lines)
-            names = [line.partition(":")[0] for line in lines]
-            what = " + ".join(names) + (" headers" if len(names) > 1 else " header")
-        self._copy_worker(name, text, header, what)
-
-    @work(thread=True, group="clipboard")
-    def _copy_worker(self, name: str, text: str, header: bool, what: str) -> None:
-        result = self.tv.put_on_clipboard(text)
-        try:
-            with self.store.transaction() as data:
-                if name in data.credentials:
-                    data.credentials[name].record(EventKind.COPIED, "header" if header else "")
-        except VaultError:
-            pass
-        timeout = self.tv.config.clipboard_timeout
-        how = "terminal clipboard (OSC 52)" if result.method == "osc52" else result.method
-        hint = ", marked as a password" if result.hinted else ""
-        clears = f"; cleared in {timeout}s" if timeout else ""
-        self.app.call_from_thread(self.reload_rows)
-        self.app.call_from_thread(
-            self.notify, f"{what} of {literal(name)} copied via {how}{hint}{clears}.", timeout=4
-        )
-
-    def action_reveal(self) -> None:
-        from vault.tui.app import REVEAL_SECONDS
-
-        cred = self._selected()
-        if cred is None:
-            return
-        if cred.token is None:
-            self.notify(f"{literal(cred.name)} has no token to reveal.", severity="warning")
-            return
-        self.tv.revealed = (cred.name, time.time() + REVEAL_SECONDS)
-        self.query_one(DetailsPane).add_class("-open")
-        self._update_details()
-
-    # -- revoke, add, edit, remove -----------------------------------------------------------
-
-    def action_revoke(self) -> None:
-        from vault.tui.screens.confirm import ConfirmScreen
-
-        cred = self._selected()
-        if cred is None:
-            return
-        if cred.token is None:
-            self.notify(
-                f"{literal(cred.name)} holds no token; nothing to revoke.", severity="warning"
-            )
-            return
-        if revoke_is_remote(cred):
-            text = (
-                f"Revoke the token of [b]{cred.name}[/] at the provider?\n\n"
-                "This is a [b]remote[/] revoke: the provider is told, "
-                "then the token is forgotten here."
-            )
-        else:
-            preset = PRESETS.get(cred.provider)
-            advice = preset.revoke_advice if preset else ""
-            text = (
-                f"Revoke the token of [b]{cred.name}[/]?\n\n"
-                "This provider has no revocation API: this is [b]local only[/]. "
-                f"{advice}"
-            )
-        name = cred.name
-
-        def done(yes: bool | None) -> None:
-            if yes:
-                self.table.set_busy(name, True)
-                self._revoke_worker(name)
-
-        self.app.push_screen(ConfirmScreen(text, confirm="Revoke"), done)
-
-    @work(thread=True, group="provider")
-    def _revoke_worker(self, name: str) -> None:
-        try:
-            result = tokens.revoke(self.store, name)
-        except VaultError as exc:
-            self.post_message(self.ActionDone([name], False, exc.message))
-            return
-        self.post_message(self.ActionDone([name], True, result.message))
-
-    def action_add(self) -> None:
-        from vault.tui.screens.credential_form import CredentialFormScreen
-
-        self.app.push_screen(CredentialFormScreen(None), self._form_done)
-
-    def action_edit(self) -> None:
-        from vault.tui.screens.credential_form import CredentialFormScreen
-
-        cred = self._selected()
-        if cred is not None:
-            self.app.push_screen(CredentialFormScreen(cred), self._form_done)
-
-    def _form_done(self, name: str | None) -> None:
-        if name and self.tv.store is not None:
-            self.reload_rows()
-            self.table.select_name(name)
-            self.notify(f"Saved {literal(name)}.", timeout=3)
-
-    def action_remove(self) -> None:
-        from vault.tui.screens.confirm import ConfirmScreen
-
-        cred = self._selected()
-        if cred is None:
-            return
-        name = cred.name
-
-        def done(yes: bool | None) -> None:
-            if yes:
-                self._remove_worker(name)
-
-        text = (
-            f"Remove [b]{name}[/] and its secrets from the vault?\n\n"
-            "This cannot be undone (the previous file is kept as the vault's backup). "
-            "Its token is not revoked at the provider: press x first for that."
-        )
-        self.app.push_screen(ConfirmScreen(text, confirm="Remove"), done)
-
-    @work(thread=True, group="provider")
-    def _remove_worker(self, name: str) -> None:
-        try:
-            with self.store.transaction() as data:
-                data.credentials.pop(name, None)
-        except VaultError as exc:
-            self.post_message(self.ActionDone([name], False, exc.message))
-            return
-        self.post_message(self.ActionDone([name], True, f"Removed {name}."))
-
     # -- filter, details, sort -----------------------------------------------------------------
 
     def action_filter(self) -> None:
@@ -566,6 +260,8 @@ class MainScreen(Screen[None]):
 
     def action_escape(self) -> None:
         box = self.query_one("#filter", Input)
+        if self.cancel_selected():
+            return
         if box.has_class("-active"):
             box.value = ""
             box.remove_class("-active")

@@ -116,6 +116,8 @@ class CredentialList(ScrollView, can_focus=True):
         self._last_signature: object = None
         self.busy: set[str] = set()
         """Names with a worker in flight; their rows show a spinner."""
+        self.doing: dict[str, str] = {}
+        """Name -> what its operation is doing ("refreshing…"), shown in the status column."""
 
     # -- data from the parent ------------------------------------------------------------
 
@@ -343,7 +345,10 @@ class CredentialList(ScrollView, can_focus=True):
             Status.ERROR: "bad",
         }.get(status, "dim")
         segs.append(
-            Segment(_pad(status.value, status_w), style + get(f"credential-list--{status_class}"))
+            Segment(
+                _pad(self.doing.get(cred.name, status.value), status_w),
+                style + get(f"credential-list--{status_class}"),
+            )
         )
         token = cred.token
         track = style + get("credential-list--track")

@@ -28,6 +28,7 @@ class StatusLine(Static):
         clipboard_in: int | None,
         revealed: str | None,
         reminders: Sequence[Reminder] = (),
+        running: int = 0,
     ) -> None:
         parts = [f"{shown}/{total} credentials" if shown != total else f"{total} credentials"]
         if expiring:
@@ -39,6 +40,8 @@ class StatusLine(Static):
             first = escape(printable(reminders[0].summary.removeprefix("tokenvault: ")))
             more = f" (+{len(reminders) - 1} more)" if len(reminders) > 1 else ""
             parts.append(f"[$warning]⏰ {first}{more}[/]")
+        if running:
+            parts.append(f"[$accent]{running} running[/]")  # operations in flight (escape cancels)
         parts.append(f"sort: {sort}")
         if revealed:
             parts.append(f"[$accent]revealing {revealed}[/]")
