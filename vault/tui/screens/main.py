@@ -10,21 +10,25 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from vault.agent.location import agent_may_run
 from vault.core.clock import now, parse_utc
 from vault.core.errors import VaultError
-from vault.core.model import Status
-from vault.core.reminders import Reminder, due
 from vault.core.store import VaultStore
 from vault.tui.actions import TokenActions
+from vault.tui.counts import Counts, count_problems, reword
 from vault.tui.widgets.credential_list import SORTS, CredentialList
 from vault.tui.widgets.details import DetailsPane
+from vault.tui.widgets.key_footer import KeyFooter
 from vault.tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from vault.tui.app import TokenVaultApp
+
+SPLIT_MIN_WIDTH = 100
+"""Narrower than this, the details open full screen (k9s describe): side by side, the pane
+would squeeze the list's time column out."""
 
 STATS_EVERY = 3
 """Ticks between full passes over every credential (counts and auto-refresh checks)."""
@@ -53,8 +57,16 @@ class MainScreen(TokenActions):
         Binding("enter", "details", "Details", show=False, id="details"),
         Binding("v", "reveal", "Reveal 10s", show=False, id="reveal"),
         Binding("s", "sort", "Sort", show=False, id="sort"),
+        Binding("S", "sort_reverse", "Reverse sort", show=False, id="sort-reverse"),
+        Binding("plus", "cycle_view", "List/split/details", show=False, id="view"),
         Binding("escape", "escape", "Back", show=False, id="back"),
     ]
+
+    HORIZONTAL_BREAKPOINTS = [
+        (0, "-narrow"),
+        (SPLIT_MIN_WIDTH, "-wide"),
+    ]
+    """app.tcss opens the details full screen on a ``-narrow`` screen."""
 
     def __init__(self, store: VaultStore) -> None:
         super().__init__()
@@ -64,10 +76,11 @@ class MainScreen(TokenActions):
         self._auto_failed: dict[str, float] = {}
         self._mtime: float | None = None
         self._ticks = 0
-        self._stats: tuple[int, int, list[str]] | None = None
-        self._reminders: list[Reminder] = []
-        """The same reminders the agent notifies about (``reminders.due``), for the status line."""
-        """(expiring, expired, due for auto-refresh), recomputed every few ticks."""
+        self._counts: Counts | None = None
+        """Counts, auto-refresh candidates and the reminders the agent notifies about
+        (``reminders.due``) for the status line; None: the data changed, count again."""
+        self._agent_until: str | None = None
+        """ "21:00" (local) while a session agent holds this vault's key, for the status line."""
         self._agent_plan: dict[str, Any] | None = None
         """The running agent's refresh plan for the selected credential (None: no agent)."""
 
@@ -92,7 +105,7 @@ class MainScreen(TokenActions):
             yield DetailsPane(id="details")
         yield Static("No credentials yet: press [b]a[/] to add one.", id="empty")
         yield StatusLine(id="status")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def table(self) -> CredentialList:
@@ -111,7 +124,7 @@ class MainScreen(TokenActions):
     def reload_rows(self) -> None:
         creds = self.store.data.credentials.values()
         self.table.set_credentials(creds)
-        self._stats = None
+        self._counts = None
         self.query_one("#empty").set_class(not self.store.data.credentials, "-shown")
         self._remember_mtime()
         self._update_details()
@@ -130,44 +143,40 @@ class MainScreen(TokenActions):
         table.tick()
         self._update_details()
         self._ticks += 1
-        if self._stats is None or self._ticks % STATS_EVERY == 0:
-            self._stats = self._compute_stats()
-            creds = self.store.data.credentials.values()
-            self._reminders = due(creds, now(), self.tv.config.notify)
-            self._ask_agent_plan(table.selected.name if table.selected else None)
-            self._refresh_due(self._stats[2])
-        expiring, expired, _ = self._stats
+        counts = self._counts
+        if counts is None or self._ticks % STATS_EVERY == 0:
+            at, creds, notify = now(), self.store.data.credentials, self.tv.config.notify
+            if counts is None or counts.stale(at):
+                old = counts
+                counts = self._counts = count_problems(creds.values(), at, notify)
+                if table.sort == "status" and old is not None and _moved(old, counts):
+                    table.resort()  # problems first, as they happen; the cursor's row stays
+            else:
+                reword(counts, creds, at, notify)
+            if agent_may_run(self.store.path):  # one lstat; a worker only when it can answer
+                self._ask_agent_plan(table.selected.name if table.selected else None)
+            else:
+                self._agent_plan = None
+                self._agent_until = None
+            self._refresh_due(counts.due)
         revealed = self.tv.revealed[0] if self.tv.revealed else None
         self.query_one(StatusLine).show(
             total=len(self.store.data.credentials),
-            shown=len(table.visible_names),
-            expiring=expiring,
-            expired=expired,
+            shown=table.shown,
+            expiring=counts.expiring,
+            expired=counts.expired,
+            errors=counts.errors,
+            secrets=counts.secrets,
             sort=table.sort,
+            reverse=table.reverse,
+            agent_until=self._agent_until,
             lock_in=self.tv.idle_left(),
             clipboard_in=self.tv.clipboard_left(),
             revealed=revealed,
             running=len(self.ops),
-            reminders=self._reminders,
+            reminders=counts.reminders,
         )
         self._reload_if_changed()
-
-    def _compute_stats(self) -> tuple[int, int, list[str]]:
-        # A full pass over every credential: done every few seconds, not on every repaint.
-        at = now()
-        expiring = expired = 0
-        due: list[str] = []
-        for cred in self.store.data.credentials.values():
-            status = cred.status(at)
-            if status is Status.EXPIRING:
-                expiring += 1
-            elif status is Status.EXPIRED:
-                expired += 1
-            # By the token's clock, not `status`: a failed refresh shows `error`, and must still
-            # be retried (after AUTO_RETRY_SECONDS) while the token runs out.
-            if cred.policy.auto and cred.token_status(at) in (Status.EXPIRING, Status.EXPIRED):
-                due.append(cred.name)
-        return expiring, expired, due
 
     def _agent_refreshes(self) -> bool:
         """One refresher per credential: a running agent that refreshes takes the TUI's turn."""
@@ -178,10 +187,17 @@ class MainScreen(TokenActions):
 
     @work(thread=True, exclusive=True, group="agent-plan")
     def _ask_agent_plan(self, name: str | None) -> None:
-        from vault.agent.client import agent_schedule
+        from vault.agent.client import agent_schedule, agent_status
 
-        plan = agent_schedule(self.store.path, name) if agent_may_run(self.store.path) else None
+        plan = status = None
+        if agent_may_run(self.store.path):
+            plan = agent_schedule(self.store.path, name)
+            status = agent_status(self.store.path)
         self.app.call_from_thread(setattr, self, "_agent_plan", plan)
+        until = status.get("locks_at") if status else None
+        # Local time: it is read against the clock on the wall.
+        shown = parse_utc(until).astimezone().strftime("%H:%M") if until else None
+        self.app.call_from_thread(setattr, self, "_agent_until", shown)
 
     def _agent_line(self, name: str) -> str | None:
         """ "the agent refreshes at 14:02" for ``name`` while an agent refreshes, else None."""
@@ -268,15 +284,54 @@ class MainScreen(TokenActions):
             self.table.filter_text = ""
             self.table.focus()
         elif self.query_one(DetailsPane).has_class("-open"):
-            self.query_one(DetailsPane).remove_class("-open")
+            self.set_view("list")
 
-    def action_details(self) -> None:
+    @property
+    def view(self) -> str:
+        """ "list", "split" or "details" (full screen), as shown at this width."""
+        if not self.query_one(DetailsPane).has_class("-open"):
+            return "list"
+        if self.has_class("-full-details") or self.size.width < SPLIT_MIN_WIDTH:
+            return "details"
+        return "split"
+
+    def set_view(self, view: str) -> None:
         pane = self.query_one(DetailsPane)
-        pane.toggle_class("-open")
+        pane.set_class(view != "list", "-open")
+        self.set_class(view == "details", "-full-details")
+        self.table.focus()  # keys still move the cursor; the pane follows it
         self._update_details()
 
+    def action_details(self) -> None:
+        self.set_view("list" if self.view != "list" else "split")
+
+    def action_cycle_view(self) -> None:
+        """lazygit's `+`: list, then side by side, then details full screen (narrow: no split)."""
+        order = ["list", "split", "details"]
+        if self.size.width < SPLIT_MIN_WIDTH:
+            order.remove("split")
+        self.set_view(order[(order.index(self.view) + 1) % len(order)])
+
     def action_sort(self) -> None:
+        """The next sort in ``SORTS``, in its natural order."""
         table = self.table
-        table.sort = SORTS[(SORTS.index(table.sort) + 1) % len(SORTS)]
-        self.notify(f"Sorted by {table.sort}.", timeout=2)
+        table.sort_by(SORTS[(SORTS.index(table.sort) + 1) % len(SORTS)])
+
+    def action_sort_reverse(self) -> None:
+        """The same sort again, reversed (as a second click on its column header)."""
+        self.table.sort_by(self.table.sort)
+
+    def on_credential_list_sorted(self, message: CredentialList.Sorted) -> None:
+        order = " (reversed)" if message.reverse else ""
+        self.notify(f"Sorted by {message.sort}{order}.", timeout=2)
         self.tick()
+
+
+def _moved(old: Counts, new: Counts) -> bool:
+    """Whether a status changed between two passes (a status sort then orders again)."""
+    return (old.expiring, old.expired, old.errors, old.secrets) != (
+        new.expiring,
+        new.expired,
+        new.errors,
+        new.secrets,
+    )

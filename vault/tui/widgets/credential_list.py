@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -24,21 +23,15 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from vault.core.clock import now
-from vault.core.model import Credential, Status
-from vault.core.names import printable
-from vault.core.providers import PRESETS
-from vault.core.summary import format_left, secret_label
-from vault.tui.widgets.expiry_bar import bar_segments, secret_share, thin_bar_segments, urgency
+from vault.core.model import Credential
+from vault.tui.widgets.row_cells import LABELS, Widths, columns, pad, row_segments, row_state, spans
+from vault.tui.widgets.row_order import SORTS, ordered, pin
 
-SORTS = ("expiry", "name", "style", "status")
-"""Sort orders cycled by the sort key; soonest expiry first by default."""
+__all__ = ["SORTS", "CredentialList"]
 
-SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-
-_FAR = 10**12
-
-STYLE_WIDTH = max(len(style) for style in PRESETS) + 1
-"""The style column when there is room for every style name in full."""
+HEADER_SORTS = {"name": "name", "style": "style", "status": "status", "token": "expiry"}
+"""Which sort a click on a column's header picks (the time column sorts by expiry too)."""
+HEADER_SORTS["left"] = "expiry"
 
 
 @dataclass
@@ -46,16 +39,6 @@ class _Row:
     cred: Credential
     haystack: str
     """Lower-cased name and style, matched by the filter."""
-
-
-def _expiry_key(cred: Credential) -> tuple[int, float, str]:
-    token = cred.token
-    if token is None or token.expires_at is None:
-        return (1, _FAR, cred.name)
-    return (0, token.expires_at.timestamp(), cred.name)
-
-
-_STATUS_ORDER = {s: i for i, s in enumerate(Status)}
 
 
 class CredentialList(ScrollView, can_focus=True):
@@ -101,10 +84,20 @@ class CredentialList(ScrollView, can_focus=True):
             super().__init__()
             self.name = name
 
+    class Sorted(Message):
+        """The order changed by request (a sort key, a header click): ``sort``, ``reverse``."""
+
+        def __init__(self, sort: str, reverse: bool) -> None:
+            super().__init__()
+            self.sort = sort
+            self.reverse = reverse
+
     filter_text: reactive[str] = reactive("", init=False)
     """Case-insensitive substring matched against name and style."""
     sort: reactive[str] = reactive("expiry", init=False)
     """One of ``SORTS``."""
+    reverse: reactive[bool] = reactive(False, init=False)
+    """The sort's order turned round (latest expiry, names Z to A, healthy first)."""
     cursor: reactive[int] = reactive(0, init=False)
     """Index into the visible rows."""
 
@@ -113,11 +106,25 @@ class CredentialList(ScrollView, can_focus=True):
         self._rows: list[_Row] = []
         self._visible: list[_Row] = []
         self._base_style: Style | None = None
-        self._last_signature: object = None
+        self._frame: tuple[int, Widths, dict[str, Style]] | None = None
+        """Width, column widths and colours resolved once per repaint (see render_lines)."""
+        self._painted: dict[int, tuple[str, bool, tuple[Any, ...]]] = {}
+        """Per line on screen: the credential, cursor or not, and each column's visible state
+        as last drawn. A tick rewrites only the columns whose state changed."""
+        self._at: datetime = now()
+        """The clock rows are drawn at: the last tick's, so what a tick compared is what a
+        partial repaint draws (a second turning in between cannot leave a stale cell)."""
+        self._unsettled = False
+        """The cursor's row waits out of order after a re-sort (see ``row_order.pin``)."""
         self.busy: set[str] = set()
         """Names with a worker in flight; their rows show a spinner."""
         self.doing: dict[str, str] = {}
         """Name -> what its operation is doing ("refreshing…"), shown in the status column."""
+
+    def on_mount(self) -> None:
+        from vault.tui import terminal_writes
+
+        terminal_writes.install()  # a tick then writes the changed cells, not whole rows
 
     # -- data from the parent ------------------------------------------------------------
 
@@ -125,7 +132,7 @@ class CredentialList(ScrollView, can_focus=True):
         """Replace the rows, keeping the cursor on the same credential when it still exists."""
         keep = self.selected_name
         self._rows = [_Row(c, f"{c.name}\t{c.provider}".lower()) for c in creds]
-        self._apply(keep)
+        self._apply(keep, hold=True)
 
     @property
     def selected(self) -> Credential | None:
@@ -137,6 +144,11 @@ class CredentialList(ScrollView, can_focus=True):
     def selected_name(self) -> str | None:
         cred = self.selected
         return cred.name if cred else None
+
+    @property
+    def shown(self) -> int:
+        """How many rows the filter lets through (cheap: no list is built)."""
+        return len(self._visible)
 
     @property
     def visible_names(self) -> list[str]:
@@ -157,36 +169,57 @@ class CredentialList(ScrollView, can_focus=True):
 
     # -- filtering and sorting -----------------------------------------------------------
 
+    def sort_by(self, sort: str) -> None:
+        """Sort by ``sort``; asked again for the sort already in use, reverse it (as k9s)."""
+        if sort == self.sort:
+            self.reverse = not self.reverse
+        else:
+            self.set_reactive(CredentialList.reverse, False)
+            self.sort = sort
+        self.post_message(self.Sorted(self.sort, self.reverse))
+
+    def resort(self) -> None:
+        """Order the rows again (statuses moved with the clock); the cursor's row stays put."""
+        self._apply(self.selected_name, hold=True)
+
     def watch_filter_text(self) -> None:
         self._apply(self.selected_name)
 
     def watch_sort(self) -> None:
         self._apply(self.selected_name)
 
-    def _apply(self, keep: str | None) -> None:
+    def watch_reverse(self) -> None:
+        self._apply(self.selected_name)
+
+    def _apply(self, keep: str | None, hold: bool = False, announce: bool = True) -> None:
+        """Filter and sort; the cursor follows ``keep``.
+
+        Args:
+            hold: the data changed, not the order asked for: ``keep`` stays on its line.
+        """
+        self._at = now()
+        old_index = self.cursor
         needle = self.filter_text.strip().lower()
         rows = [r for r in self._rows if needle in r.haystack] if needle else list(self._rows)
-        if self.sort == "name":
-            rows.sort(key=lambda r: r.cred.name.lower())
-        elif self.sort == "style":
-            rows.sort(key=lambda r: (r.cred.provider, r.cred.name.lower()))
-        elif self.sort == "status":
-            at = now()
-            rows.sort(key=lambda r: (_STATUS_ORDER[r.cred.status(at)], _expiry_key(r.cred)))
+        rows = ordered(rows, lambda r: r.cred, self.sort, self.reverse, self._at)
+        index = -1
+        if keep is not None:
+            index = next((i for i, r in enumerate(rows) if r.cred.name == keep), -1)
+        if index < 0:
+            index = old_index if hold else 0  # removed: the row below takes its line
+        elif hold:
+            self._unsettled = pin(rows, index, old_index)
+            if self._unsettled:
+                index = max(0, min(old_index, len(rows) - 1))
         else:
-            rows.sort(key=lambda r: _expiry_key(r.cred))
+            self._unsettled = False
         self._visible = rows
         self.virtual_size = Size(self.size.width, len(rows) + 1)
-        index = 0
-        if keep is not None:
-            for i, row in enumerate(rows):
-                if row.cred.name == keep:
-                    index = i
-                    break
-        self.set_reactive(CredentialList.cursor, min(index, max(0, len(rows) - 1)))
+        self.set_reactive(CredentialList.cursor, max(0, min(index, len(rows) - 1)))
         self._scroll_to_cursor()
         self.refresh()
-        self.post_message(self.Highlighted(self.selected_name))
+        if announce:
+            self.post_message(self.Highlighted(self.selected_name))
 
     # -- cursor --------------------------------------------------------------------------
 
@@ -196,6 +229,9 @@ class CredentialList(ScrollView, can_focus=True):
             if clamped != new:
                 self.cursor = clamped
                 return
+        if self._unsettled and old != new:
+            # The row that waited may take its sorted place now; the new one stays put.
+            self._apply(self.selected_name, hold=True, announce=False)
         self._scroll_to_cursor()
         self.refresh()
         if old != new:
@@ -221,6 +257,11 @@ class CredentialList(ScrollView, can_focus=True):
             self.cursor = index if index >= 0 else len(self._visible) - 1
 
     def on_click(self, event: events.Click) -> None:
+        if event.y == 0:
+            sort = HEADER_SORTS.get(self._column_at(event.x) or "")
+            if sort is not None:
+                self.sort_by(sort)
+            return
         if event.y >= 1:
             index = int(self.scroll_y) + event.y - 1
             if 0 <= index < len(self._visible):
@@ -232,151 +273,94 @@ class CredentialList(ScrollView, can_focus=True):
     # -- drawing -------------------------------------------------------------------------
 
     def tick(self) -> None:
-        """Repaint only when something on screen would look different (idle CPU stays low).
+        """Rewrite only the cells whose text or colour would change (idle CPU stays low).
 
-        Most rows show minutes or hours, so most seconds change nothing visible.
+        Most rows show minutes or hours, and a bar moves an eighth of a cell every few
+        minutes: most seconds change nothing visible, and then nothing is written at all.
         """
-        at = now()
+        self._at = at = now()
+        width, height = self.size
+        widths = columns(width)
+        where = spans(widths)
         top = int(self.scroll_y)
-        rows = self._visible[top : top + max(0, self.size.height - 1)]
-        _, _, _, bar_w, _, _ = self._columns(self.size.width)
-        signature = []
-        for row in rows:
-            cred = row.cred
-            token = cred.token
-            left = token.seconds_left(at) if token else None
-            share = token.share_left(at) if token else None
-            signature.append(
-                (
-                    cred.status(at),
-                    format_left(left),
-                    round((share or 0.0) * bar_w * 8),
-                    secret_label(cred.secret_seconds_left(at)),
-                )
-            )
-        key = (tuple(signature), bool(self.busy))
-        if key != self._last_signature or self.busy:
-            self._last_signature = key
-            self.refresh()
+        for y in range(1, max(0, height)):
+            index = top + y - 1
+            painted = self._painted.get(y)
+            if index >= len(self._visible):
+                if painted is not None:
+                    self.refresh(Region(0, y, width, 1))
+                continue
+            cred = self._visible[index].cred
+            if painted is None or painted[0] != cred.name or painted[1] != (index == self.cursor):
+                self.refresh(Region(0, y, width, 1))
+                continue
+            state = row_state(cred, at, widths[3], self.busy, self.doing)
+            for (x, w), old, new in zip(where, painted[2], state, strict=True):
+                if old != new and w:
+                    self.refresh(Region(x, y, w, 1))
 
-    def _columns(self, width: int) -> tuple[int, int, int, int, int, int]:
-        """Widths of name, style, status, bar, time and secret columns for this width.
-
-        Narrow lists (a 100-column terminal with the details pane open) drop whole columns,
-        style first, then the root secret (the pane shows both), rather than cutting text.
-        """
-        bar = 20 if width >= 110 else 12
-        kept = 2 + 10 + bar + 1 + 16
-        name_min = 16
-        style, secret = STYLE_WIDTH, 18
-        if width - kept - secret - style < 20:
-            style = 16
-        if width - kept - secret - style < name_min:
-            style = 0
-        if width - kept - secret - style < name_min:
-            secret = 0
-        name = min(36, max(12, width - kept - style - secret))
-        return name, style, 10, bar, 16, secret
+    def _column_at(self, x: int) -> str | None:
+        """The header label of the column at ``x`` (None left of the names)."""
+        for (start, w), label in zip(spans(columns(self.size.width)), LABELS, strict=True):
+            if start <= x < start + w:
+                return label or None
+        return None
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        # Resolving the widget's own style walks the DOM: once per repaint, not once per row.
+        # Resolving styles and sizes walks the DOM: once per repaint, not once per row.
         self._base_style = self.rich_style
+        self._frame = (self.size.width, columns(self.size.width), {})
         try:
             return super().render_lines(crop)
         finally:
             self._base_style = None
+            self._frame = None
+
+    def _colour(self, name: str) -> Style:
+        # Colour classes add their foreground only: the full style carries the list's own
+        # background, which hid the cursor row's highlight behind the style and status columns.
+        cache = self._frame[2] if self._frame else {}
+        found = cache.get(name)
+        if found is None:
+            full = self.get_component_rich_style(f"credential-list--{name}")
+            found = full if name == "track" else Style(color=full.color, bold=full.bold)
+            cache[name] = found
+        return found
+
+    def refresh(self, *regions: Region, **kwargs: Any) -> Any:
+        if not regions:
+            self._painted.clear()  # everything is drawn again: no column is known to match
+        return super().refresh(*regions, **kwargs)
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width, widths, _ = self._frame or (self.size.width, columns(self.size.width), {})
         base = self._base_style or self.rich_style
         if y == 0:
-            return self._header(width)
+            return self._header(width, widths, base)
         index = int(self.scroll_y) + y - 1
         if index >= len(self._visible):
+            self._painted.pop(y, None)
             return Strip.blank(width, base)
         row = self._visible[index]
         style = base
-        if index == self.cursor:
+        cursor = index == self.cursor
+        if cursor:
             style = base + self.get_component_rich_style("credential-list--cursor")
-        strip = Strip(self._row_segments(row.cred, width, style))
+        state = row_state(row.cred, self._at, widths[3], self.busy, self.doing)
+        self._painted[y] = (row.cred.name, cursor, state)
+        strip = Strip(row_segments(row.cred, state, widths, style, self._colour))
         return strip.crop_extend(0, width, style)
 
-    def _header(self, width: int) -> Strip:
-        name_w, style_w, status_w, bar_w, time_w, secret_w = self._columns(width)
+    def _header(self, width: int, widths: Widths, base: Style) -> Strip:
+        name_w, style_w, status_w, bar_w, time_w, secret_w = widths
         mark = {"name": "name", "style": "style", "status": "status", "expiry": "left"}[self.sort]
+        arrow = "▼" if self.reverse else "▲"
 
         def label(text: str) -> str:
-            return f"{text} ▲" if text == mark else text
+            return f"{text} {arrow}" if text == mark else text
 
-        title = "  " + _pad(label("name"), name_w) + _pad(label("style"), style_w)
-        title += _pad(label("status"), status_w) + _pad("token", bar_w + 1)
-        title += _pad(label("left"), time_w) + _pad("root secret", secret_w)
-        hstyle = (self._base_style or self.rich_style) + self.get_component_rich_style(
-            "credential-list--header"
-        )
+        title = "  " + pad(label("name"), name_w) + pad(label("style"), style_w)
+        title += pad(label("status"), status_w) + pad("token", bar_w + 1)
+        title += pad(label("left"), time_w) + pad("root secret", secret_w)
+        hstyle = base + self.get_component_rich_style("credential-list--header")
         return Strip([Segment(title, hstyle)]).crop_extend(0, width, hstyle)
-
-    def _row_segments(self, cred: Credential, width: int, style: Style) -> list[Segment]:
-        at: datetime = now()
-        name_w, style_w, status_w, bar_w, time_w, secret_w = self._columns(width)
-
-        # Colour classes add their foreground only: the full style carries the list's own
-        # background, which hid the cursor row's highlight behind the style and status columns.
-        def get(name: str) -> Style:
-            full = self.get_component_rich_style(name)
-            if name == "credential-list--track":
-                return full
-            return Style(color=full.color, bold=full.bold)
-
-        dim = style + get("credential-list--dim")
-        status = cred.status(at)
-        if cred.name in self.busy:
-            spin = SPINNER[int(at.timestamp() * 8) % len(SPINNER)]
-            segs = [Segment(f"{spin} ", style + get("credential-list--busy"))]
-        else:
-            segs = [Segment("  ", style)]
-        # Segments are not markup, but a stored name may still hold control characters.
-        segs.append(Segment(_pad(printable(cred.name), name_w), style))
-        segs.append(Segment(_pad(printable(cred.provider), style_w), dim))
-        status_class = {
-            Status.VALID: "ok",
-            Status.EXPIRING: "warn",
-            Status.EXPIRED: "bad",
-            Status.ERROR: "bad",
-        }.get(status, "dim")
-        segs.append(
-            Segment(
-                _pad(self.doing.get(cred.name, status.value), status_w),
-                style + get(f"credential-list--{status_class}"),
-            )
-        )
-        token = cred.token
-        track = style + get("credential-list--track")
-        if token is None:
-            segs.append(Segment(_pad("·" * bar_w, bar_w + 1), dim))
-            segs.append(Segment(_pad("revoked" if cred.revoked else "no token", time_w), dim))
-        else:
-            left = token.seconds_left(at)
-            share = token.share_left(at)
-            level = urgency(share, left)
-            fill = style + get(f"credential-list--{level}")
-            value = share if share is not None else (1.0 if left is None else 0.0)
-            segs.extend(bar_segments(value, bar_w, fill, track))
-            segs.append(Segment(" ", style))
-            segs.append(Segment(_pad(format_left(left), time_w), fill))
-        secret_left = cred.secret_seconds_left(at)
-        if secret_left is not None and secret_w:
-            sshare = secret_share(cred, at)
-            slevel = cred.secret_level(at) or "ok"
-            sfill = style + get(f"credential-list--{slevel}")
-            segs.extend(thin_bar_segments(sshare if sshare is not None else 1.0, 5, sfill, dim))
-            segs.append(Segment(" " + _pad(secret_label(secret_left), secret_w - 6), sfill))
-        return segs
-
-
-def _pad(text: str, width: int) -> str:
-    if width <= 0:
-        return ""
-    if cell_len(text) > width - 1:
-        return set_cell_size(text, width - 2) + "… "
-    return set_cell_size(text, width)

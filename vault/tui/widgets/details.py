@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.widgets import Static
 
 from vault.core.clock import now
@@ -19,6 +20,10 @@ from vault.core.summary import format_left, secret_label, shown_settings
 from vault.tui.widgets.expiry_bar import ExpiryBar
 
 _WHEN = "%Y-%m-%d %H:%M:%S UTC"
+"""The one date format of the pane, year included (history, claims, expiry and refresh)."""
+
+HANG = 4
+"""A wrapped value's further lines start this far in: under its label, one step deeper."""
 
 
 def literal(value: str) -> str:
@@ -50,6 +55,9 @@ def next_action(cred: Credential, at: datetime) -> str:
 class DetailsPane(VerticalScroll):
     """Shows one credential; the parent calls ``show`` when the selection or clock changes."""
 
+    _markup: str = ""
+    _width: int = 0
+
     def compose(self) -> ComposeResult:
         yield Static("", id="details-head")
         yield ExpiryBar(id="details-bar")
@@ -70,7 +78,11 @@ class DetailsPane(VerticalScroll):
             body.update("")
             return
         head.update(f"[b $primary]{literal(cred.name)}[/]  [dim]{literal(cred.provider)}[/]")
-        body.update(render_details(cred, revealed, now(), agent_next))
+        markup = render_details(cred, revealed, now(), agent_next)
+        if markup != self._markup or body.content_region.width != self._width:
+            # Same words, same width: nothing to redraw (the parent calls this every second).
+            self._markup, self._width = markup, body.content_region.width
+            body.update(hang(markup, self._width), layout=True)
 
 
 def render_details(
@@ -124,5 +136,24 @@ def render_details(
     out.append("[b]History[/]")
     for event in reversed(cred.history[-25:]):
         detail = f" — {literal(hide(event.detail))}" if event.detail else ""
-        out.append(f"  {event.at.strftime('%m-%d %H:%M:%S')} {literal(event.kind)}{detail}")
+        out.append(f"  {event.at.strftime(_WHEN)} {literal(event.kind)}{detail}")
     return "\n".join(out)
+
+
+def hang(markup: str, width: int) -> Content:
+    """The pane's lines wrapped to ``width`` with a hanging indent: a long value (a URL, a
+    claim, an error) continues under its label instead of back at the left edge."""
+    out: list[Content] = []
+    for line in markup.split("\n"):
+        content = Content.from_markup(line)
+        if width <= HANG * 2 or content.cell_length <= width:
+            out.append(content)
+            continue
+        indent = len(content.plain) - len(content.plain.lstrip(" "))
+        first, *_ = content.wrap(width)
+        out.append(first)
+        rest = content.divide([len(first.plain)])[1]
+        rest = rest.divide([len(rest.plain) - len(rest.plain.lstrip(" "))])[-1]
+        step = indent + HANG
+        out.extend(part.pad_left(step) for part in rest.wrap(width - step))
+    return Content("\n").join(out)

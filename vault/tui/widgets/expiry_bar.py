@@ -96,10 +96,8 @@ class ExpiryBar(Widget):
     }
 
     credential: reactive[Credential | None] = reactive(None, always_update=True)
-    """The credential whose token the bar shows; set by the parent."""
-
-    def on_mount(self) -> None:
-        self.set_interval(1.0, self.refresh)
+    """The credential whose token the bar shows; set by the parent, which sets it again each
+    second while the bar is on screen (no timer of its own: a hidden bar costs nothing)."""
 
     def render(self) -> RenderResult:
         cred = self.credential
