@@ -23,6 +23,22 @@ GOOD = "GOODTOKEN0001"
 DIGITS = "9" * 5000
 
 
+BAD_HOSTS_AND_PORTS = [
+    "http://127.0.0.1:99999999999999999999/",
+    "http://127.0.0.1:70000/",
+    "http://127.0.0.1:1e3/",
+    "http://127.0.0.1:-1/",
+    "https://xn--/",
+    "https://" + "a" * 64 + ".example/",
+    "https://a..example/",
+]
+"""URLs that split cleanly but that no connection can use: httpx or getaddrinfo raised."""
+BAD_HOST_AND_PORT_IDS = [
+    "huge-port", "port-70000", "port-1e3", "port-minus-1",
+    "bad-a-label", "long-label", "empty-label",
+]  # fmt: skip
+
+
 def one_sentence(result: subprocess.CompletedProcess[str]) -> str:
     assert result.returncode != 0, result.stdout
     assert "Traceback" not in result.stderr
@@ -103,8 +119,13 @@ def test_a_non_ascii_header_value_is_one_sentence(initialised: Run, server: Host
 
 @pytest.mark.parametrize(
     "url",
-    ["http://[::1:8080/", "http://127.0.0.1:1/\r\nX-Injected: 1", "http://127.0.0.1:1/\nx"],
-    ids=["ipv6-missing-bracket", "crlf", "lf"],
+    [
+        "http://[::1:8080/",
+        "http://127.0.0.1:1/\r\nX-Injected: 1",
+        "http://127.0.0.1:1/\nx",
+        *BAD_HOSTS_AND_PORTS,
+    ],
+    ids=["ipv6-missing-bracket", "crlf", "lf", *BAD_HOST_AND_PORT_IDS],
 )
 def test_a_bad_base_url_is_one_sentence(url: str, initialised: Run) -> None:
     result = initialised(
@@ -164,3 +185,15 @@ def test_a_stored_token_that_fails_the_arrival_check_is_replaced_not_handed_out(
     assert app("token", "app", ok=True).stdout == "FRESH0002\n"
     header = app("token", "app", "--header", ok=True).stdout
     assert header == "App-ID: app_1\nApp-Token: FRESH0002\n"
+
+
+@pytest.mark.parametrize("url", BAD_HOSTS_AND_PORTS, ids=BAD_HOST_AND_PORT_IDS)
+def test_a_stored_url_no_connection_can_use_is_one_sentence(
+    url: str, app: Run, cli_env: dict[str, str]
+) -> None:
+    """A vault written before URLs were checked this closely: the call fails in one sentence."""
+    store = VaultStore.unlock(Path(cli_env["TOKENVAULT_VAULT"]), cli_env["TOKENVAULT_PASSPHRASE"])
+    with store.transaction() as data:
+        data.credentials["app"].settings["base_url"] = url
+    said = one_sentence(app("token", "app", "--min-valid", "26h"))
+    assert "URL" in said and "the stored token was kept" in said, said

@@ -165,6 +165,31 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def usable_host(url: str) -> bool:
+    """Whether ``url`` splits into a port from 0 to 65535 and a host :func:`_resolvable` passes."""
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port
+    except ValueError:
+        return False
+    return host is None or _resolvable(host)
+
+
+def _resolvable(host: str) -> bool:
+    """Whether ``host`` is an IP literal or a name whose labels DNS and IDNA can carry."""
+    if ":" in host:  # an IPv6 literal (urlsplit checked its brackets)
+        return True
+    if not host.isascii() or "xn--" in host.lower():
+        import idna  # httpx's own IDNA 2008 rule, loaded only for such names
+
+        try:
+            host = idna.encode(host.lower()).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            return False
+    labels = host.removesuffix(".").split(".")
+    return len(host) <= 253 and all(0 < len(label) <= 63 for label in labels)
+
+
 def _check_url(key: str, value: str, *, absolute: bool, allow_http: bool) -> None:
     if any(ch.isspace() or not ch.isprintable() for ch in value):
         # CR/LF in a URL would split the request line; say so without echoing the value.
@@ -176,9 +201,14 @@ def _check_url(key: str, value: str, *, absolute: bool, allow_http: bool) -> Non
         host = parts.hostname
     except ValueError:  # "Invalid IPv6 URL": a bracket is missing
         raise UsageError(f"The setting {key!r} is not a URL the vault can read.") from None
+    if not usable_host(value):  # a port that is no number from 0 to 65535
+        raise UsageError(f"The setting {key!r} is not a URL the vault can read.")
     if parts.scheme not in ("http", "https") or not host:
         where = "an http(s) URL" if absolute else "an http(s) URL or a path starting with /"
         raise UsageError(f"The setting {key!r} must be {where}, not {value!r}.")
+    if not _resolvable(host):
+        # getaddrinfo or httpx would raise mid-request (UnicodeError, IDNAError), not refuse.
+        raise UsageError(f"The setting {key!r} names a host no resolver can look up.")
     if parts.username or parts.password:
         raise UsageError(f"The setting {key!r} must not carry a user or password in the URL.")
     # Secrets travel in these requests: plain http is only for loopback (the simulator).
