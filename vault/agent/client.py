@@ -24,7 +24,6 @@ from vault.agent import protocol
 from vault.agent.location import canonical, lock_path, private_runtime_dir, socket_path
 from vault.agent.protocol import KEY_BYTES
 from vault.core.errors import VaultError, VaultFileError
-from vault.core.passphrase import child_environ
 
 if TYPE_CHECKING:  # the store (and its crypto) loads only when a key is in hand
     from vault.core.store import VaultStore
@@ -38,6 +37,9 @@ START_TIMEOUT = 15.0
 STOP_TIMEOUT = 3.0
 
 Problem = Callable[[str], None]
+
+REFUSED = "The agent refused the request"
+"""How a problem sentence starts when the agent answered, but no (``agent_view`` tells it apart)."""
 
 
 def _socket_is_ours(path: Path) -> bool:
@@ -103,7 +105,7 @@ def _call(vault: Path, op: str, on_problem: Problem | None, **fields: Any) -> di
             return answer
         reason = str(answer.get("error") or "no reason given")[:200].rstrip(".")
         if on_problem:
-            on_problem(f"The agent refused the request ({reason})")
+            on_problem(f"{REFUSED} ({reason})")
         return None
     remove_if_stale(vault)
     if on_problem:
@@ -137,14 +139,16 @@ def agent_key(
     return key
 
 
-def agent_token(vault: Path, name: str, min_valid: int) -> str | None:
+def agent_token(
+    vault: Path, name: str, min_valid: int, on_problem: Problem | None = None
+) -> str | None:
     """The stored token of ``name`` if it has ``min_valid`` seconds left, straight from the
     agent (no key, no decryption, no crypto imports in this process); None otherwise.
 
     None also covers "no agent", "no such credential" and "needs a refresh": the caller then
     takes the full path, which says precisely what is wrong or talks to the provider.
     """
-    answer = _call(vault, "token", None, name=name, min_valid=min_valid)
+    answer = _call(vault, "token", on_problem, name=name, min_valid=min_valid)
     token = None if answer is None else answer.get("token")
     return token if isinstance(token, str) and token else None
 
@@ -170,6 +174,30 @@ def agent_names(vault: Path) -> list[str] | None:
     if not isinstance(names, list):
         return None
     return [name for name in names if isinstance(name, str)]
+
+
+def agent_view(
+    vault: Path, op: str, on_problem: Problem | None = None, **fields: Any
+) -> dict[str, Any] | None:
+    """The agent's ``list`` (``{"rows"}``) or ``show`` (``name=``; ``{"detail"}``) answer.
+
+    None when no agent runs or it failed (``on_problem`` hears why), and also, silently, when
+    the rows would not fit one frame: the caller then opens the vault, as before.
+    """
+    problems: list[str] = []
+    answer = _call(vault, op, problems.append, **fields)
+    # A refusal comes from a live agent, e.g. one started before an upgrade that knows no
+    # `list`: say nothing, and the caller's key request (which reports its own trouble) works.
+    if problems and not problems[0].startswith(REFUSED) and on_problem:
+        on_problem(problems[0])
+    if answer is None or answer.get("too_large") is True:
+        return None
+    wanted = "rows" if op == "list" else "detail"
+    if wanted not in answer:
+        if on_problem:
+            on_problem("The agent answered without the rows asked for")
+        return None
+    return answer
 
 
 def store_from_agent(vault: Path, on_problem: Problem | None = None) -> VaultStore | None:
@@ -244,6 +272,8 @@ def start_agent(vault: Path, data_key: bytes, timeout: int) -> int:
             agent did not start in time.
     """
     import subprocess  # only `unlock` starts processes; keep the per-command path lean
+
+    from vault.core.passphrase import child_environ
 
     vault = canonical(vault)
     private_runtime_dir()

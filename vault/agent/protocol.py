@@ -20,7 +20,9 @@ VERSION = 1
 MAX_FRAME = 64 * 1024
 """Largest frame either side accepts; a longer announced length is refused before reading."""
 
-OPS = frozenset({"ping", "status", "key", "lock", "token", "summary", "schedule", "names"})
+OPS = frozenset(
+    {"ping", "status", "key", "lock", "token", "summary", "schedule", "names", "list", "show"}
+)
 """Every request the agent understands: liveness, status (no secret), the data key, lock,
 one credential's current token, and the vault's secret-free summary.
 
@@ -34,7 +36,11 @@ scripts and shell prompts call most answer without loading the crypto stack at a
 A ``summary`` always fits one frame: its counts are fixed-size and the next expiry's name is
 cut to ``MAX_NAME`` characters (marked ``"truncated": true``), so ``status`` stays right
 for a vault holding a name longer than the frame cap. ``names`` answers the credential names
-for shell completion (no secret, no touch), cut to fit one frame (``"truncated": true``)."""
+for shell completion (no secret, no touch), cut to fit one frame (``"truncated": true``).
+``list`` and ``show`` (``"name"``) answer ``{"rows": [...]}`` and ``{"detail": ...}`` (null:
+no such credential), the secret-free rows `list --json` and `show --json` print
+(``vault.agent.views``); they touch the timer like ``key``, and answer ``{"too_large": true}``
+when the rows would not fit one frame, so the client opens the vault with the key instead."""
 
 MAX_NAME = 256
 """Longest credential name a ``token`` request may carry."""

@@ -267,7 +267,7 @@ class Agent:
             self._slots.release()
 
     def _answer(self, op: str, message: dict[str, Any]) -> dict[str, Any]:
-        if op in {"key", "token", "summary", "names"}:
+        if op in {"key", "token", "summary", "names", "list", "show"}:
             if self._stop.is_set() or self.seconds_left() <= 0:
                 return protocol.error("The agent is locking.")
             # A shell prompt's summary must not keep the vault unlocked by itself.
@@ -281,6 +281,8 @@ class Agent:
             return self._summary()
         if op == "names":
             return self._names()
+        if op in {"list", "show"}:
+            return self._view(op, message)
         if op == "lock":
             self._stop.set()
             return protocol.reply(locked=True)
@@ -327,6 +329,19 @@ class Agent:
         except VaultError as exc:
             return protocol.error(str(exc))
         return protocol.reply(summary=bounded_summary(vault_summary(creds)))
+
+    def _view(self, op: str, message: dict[str, Any]) -> dict[str, Any]:
+        """`list` and `show` rows from memory (``vault.agent.views``), as the CLI prints them."""
+        from vault.agent import views
+
+        try:
+            with self._store_lock:
+                data = self._read()
+                if op == "list":
+                    return views.list_reply(data)
+                return views.show_reply(data, message.get("name"))
+        except VaultError as exc:
+            return protocol.error(str(exc))
 
     def _names(self) -> dict[str, Any]:
         """Names for shell completion; the list stops before it would overflow a frame."""

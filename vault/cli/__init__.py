@@ -2,34 +2,65 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
-from collections.abc import Callable, Sequence
-from typing import cast
+from importlib import import_module
+from typing import TYPE_CHECKING
 
 from vault import __version__
-from vault.cli import (
-    agent,
-    completion,
-    copy,
-    doctor,
-    git,
-    interchange,
-    proxy,
-    tokens,
-    ui,
-    vaultfile,
-)
-from vault.cli.common import Handler, err
-from vault.cli.ui import cmd_tui
-from vault.core.errors import VaultError
+
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable, Sequence
+
+    from vault.cli.common import Handler
 
 # One module per command family, each with a `register(command)` that adds its sub-parsers;
 # `common` holds what they share. At module level they import only the agent client, errors,
 # paths and passphrase sources: the store, the model, the crypto and the network stack load
 # inside the handlers that use them, so `build_parser(only=...)` plus one handler stays lean.
+# Only the family of the command being run is imported at all (COMMANDS), and `token` and
+# `status` with an agent answer before even argparse loads (vault.cli.quick).
 
-__all__ = ["GLOBAL_VALUE_OPTIONS", "build_parser", "first_positional", "main"]
+__all__ = [
+    "COMMANDS",
+    "FAMILIES",
+    "GLOBAL_VALUE_OPTIONS",
+    "build_parser",
+    "first_positional",
+    "main",
+]
+
+FAMILIES = (
+    "vaultfile",
+    "ui",
+    "agent",
+    "doctor",
+    "git",
+    "tokens",
+    "copy",
+    "proxy",
+    "interchange",
+    "completion",
+)
+"""The command-family modules of vault.cli, in the order `tokenvault --help` lists them."""
+
+COMMANDS = {
+    **dict.fromkeys(
+        ("init", "add", "edit", "list", "show", "remove", "passwd", "restore-backup"), "vaultfile"
+    ),
+    "demo": "ui",
+    **dict.fromkeys(("unlock", "lock", "agent", "status"), "agent"),
+    "doctor": "doctor",
+    "git-credential": "git",
+    **dict.fromkeys(("token", "refresh", "revoke", "request", "exec", "sim"), "tokens"),
+    "copy": "copy",
+    "proxy": "proxy",
+    "import": "interchange",
+    "export": "interchange",
+    "completion": "completion",
+}
+"""Which family registers each command, so running one imports only its module (a test
+checks this against what the families really register)."""
 
 GLOBAL_VALUE_OPTIONS = frozenset({"--vault", "--passphrase-file"})
 """Top-level options that take a value: `first_positional` skips their values."""
@@ -63,6 +94,11 @@ def first_positional(argv: Sequence[str]) -> str | None:
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line, or with ``only`` just that command's sub-parser."""
+    import argparse
+    from typing import cast
+
+    if only is not None and only not in COMMANDS:
+        only = None  # not a command name: the full parser lists the real ones
     parser = argparse.ArgumentParser(
         prog="tokenvault",
         description="A passphrase-encrypted vault for API credentials with live token expiry. "
@@ -82,39 +118,26 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    built: list[str] = []
-
     def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
         if only is not None and name != only:
             return cast(argparse.ArgumentParser, _Unused())
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(func=handler)
-        built.append(name)
         return p
 
     # The order is the order `tokenvault --help` lists the commands in.
-    vaultfile.register(command)
-    ui.register(command)
-    agent.register(command)
-    doctor.register(command)
-    git.register(command)
-    tokens.register(command)
-    copy.register(command)
-    proxy.register(command)
-    interchange.register(command)
-    completion.register(command)
-    if only is not None and not built:
-        return build_parser()  # not a command name: the full parser lists the real ones
+    for family in FAMILIES if only is None else (COMMANDS[only],):
+        import_module(f"{__name__}.{family}").register(command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from vault.cli.output import err
+    from vault.core.errors import VaultError
+
     words = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(first_positional(words))
-    args = parser.parse_args(words)
-    handler: Handler = getattr(args, "func", cmd_tui)
     try:
-        return handler(args)
+        return _run(words)
     except VaultError as exc:
         err(str(exc))
         return exc.exit_code
@@ -128,3 +151,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" ({exc.filename})" if exc.filename else ""
         err(f"{exc.strerror or type(exc).__name__}{where}; nothing was changed.")
         return 1
+
+
+def _run(words: list[str]) -> int:
+    from vault.cli.quick import answer
+
+    hints = answer(words)
+    if isinstance(hints, int):
+        return hints  # the agent answered: argparse and the command modules never loaded
+    args = build_parser(first_positional(words)).parse_args(words)
+    for hint, value in hints.items():
+        setattr(args, hint, value)
+    handler: Handler | None = getattr(args, "func", None)
+    if handler is None:
+        from vault.cli.ui import cmd_tui
+
+        handler = cmd_tui
+    return handler(args)

@@ -10,7 +10,6 @@ from vault.agent.duration import format_duration, parse_duration
 from vault.cli.common import Command, err, get_passphrase, out, print_json, vault_path
 from vault.cli.schedule import refresh_field, refresh_lines
 from vault.core.errors import VaultNotFound
-from vault.core.names import printable
 
 
 def cmd_unlock(args: argparse.Namespace) -> int:
@@ -86,38 +85,13 @@ def cmd_agent(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from vault.cli.statusline import show_status
+
     path = vault_path(args)
     if not os.path.lexists(path):
         raise VaultNotFound(f"No vault at {path}. Create one with `tokenvault init`.")
-    # Never a prompt or a KDF here (a shell prompt runs this), and no touch: a prompt alone
-    # must not keep the vault unlocked. The agent computes the summary itself, so this
-    # process loads no crypto at all.
-    problems: list[str] = []
-    summary = agent_client.agent_summary(path, problems.append)
-    if summary is None:
-        # An agent that does not answer (stopped, wedged) is as good as none to this command:
-        # still "locked" on stdout for a prompt, and one sentence on stderr saying why.
-        if args.json:
-            print_json({"locked": True, **_problem_field(problems)})
-        else:
-            out("locked")
-        if problems:
-            err(f"{problems[0]}; showing the vault as locked.")
-        return 0
-    if args.json:
-        print_json({"locked": False, **summary})
-        return 0
-    counts = ", ".join(
-        f"{summary[s]} {s}"
-        for s in ("valid", "expiring", "expired", "missing", "revoked", "error")
-        if summary[s] or s in {"valid", "expiring", "expired"}
-    )
-    line = f"{summary['credentials']} credentials: {counts}"
-    nxt = summary["next_expiry"]
-    if nxt is not None:
-        line += f"; next expiry {printable(nxt['name'])} at {nxt['expires_at']}"
-    out(line + ".")
-    return 0
+    # Usually answered by vault.cli.quick before argparse loads; the same code either way.
+    return show_status(path, args.json)
 
 
 def _problem_field(problems: list[str]) -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -12,9 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vault.agent import client as agent_client
+from vault.cli.output import err as err  # re-exported: every family prints through these
+from vault.cli.output import out as out
+from vault.cli.output import print_json as print_json
 from vault.core import passphrase as passphrase_sources
 from vault.core.errors import CredentialNotFound, UsageError, VaultNotFound
-from vault.core.names import printable
 from vault.core.paths import default_vault_path
 
 if TYPE_CHECKING:
@@ -39,15 +40,6 @@ def primary_secret(style: str) -> str:
 
     preset = PRESETS.get(style)
     return (preset.primary_secret if preset else None) or "client_secret"
-
-
-def out(text: str = "") -> None:
-    print(text, file=sys.stdout)
-
-
-def err(text: str) -> None:
-    # Errors quote names, hosts and providers' own words: never let them drive the terminal.
-    print(f"tokenvault: {printable(text)}", file=sys.stderr)
 
 
 def vault_path(args: argparse.Namespace) -> Path:
@@ -100,7 +92,9 @@ def open_store(args: argparse.Namespace, use_agent: bool = True) -> VaultStore:
             f"No vault at {path}. Create one with `tokenvault init`, or pass --vault."
         )
     # A running agent holds the data key: no passphrase, no KDF. Any agent failure falls back
-    # to the passphrase with one sentence, so a dead agent never blocks a command.
+    # to the passphrase with one sentence, so a dead agent never blocks a command (and one the
+    # quick path already found failing, and said so, is not asked again: vault.cli.quick).
+    use_agent = use_agent and not getattr(args, "agent_unusable", False)
     store = agent_client.store_from_agent(path, _agent_problem) if use_agent else None
     store = store or VaultStore.unlock(path, get_passphrase(args))
     warn_if_exposed(path)  # once it opened: a refused file gets its own sentence only
@@ -155,10 +149,6 @@ def read_secrets(
             Path(args.private_key_file), "private key"
         )
     return found
-
-
-def print_json(value: Any) -> None:
-    out(json.dumps(value, indent=2, sort_keys=False))
 
 
 def _get(credentials: dict[str, Credential], name: str) -> Credential:

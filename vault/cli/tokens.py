@@ -31,8 +31,9 @@ def cmd_token(args: argparse.Namespace) -> int:
     min_valid = parse_min_valid(args.min_valid)
     path = vault_path(args)
     # The common case in scripts: a running agent answers with the stored token while it has
-    # `min_valid` left, and this process never loads the vault or the crypto stack.
-    if not args.header:
+    # `min_valid` left, and this process never loads the vault or the crypto stack (usually
+    # vault.cli.quick asked already, before argparse loaded, and then it is not asked twice).
+    if not args.header and not getattr(args, "agent_asked", False):
         fast = agent_client.agent_token(path, args.name, int(min_valid.total_seconds()))
         if fast is not None:
             out(fast)

@@ -126,12 +126,20 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from vault.core.summary import credential_summary, format_left, secret_label
+    from vault.cli.agentview import from_agent
+    from vault.core.summary import format_left, secret_label
 
-    store = open_store(args)
-    at = now()
-    creds = sorted(store.data.credentials.values(), key=lambda c: c.name)
-    rows = [credential_summary(c, at) for c in creds]
+    # A running agent sends the rows themselves (the same function builds them there).
+    answer = from_agent(args, "list")
+    if answer is not None:
+        rows = answer["rows"]
+    else:
+        from vault.core.summary import credential_summary
+
+        store = open_store(args)
+        at = now()
+        creds = sorted(store.data.credentials.values(), key=lambda c: c.name)
+        rows = [credential_summary(c, at) for c in creds]
     if args.json:
         print_json(rows)
         return 0
@@ -152,10 +160,19 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from vault.core.summary import credential_detail
+    from vault.cli.agentview import from_agent
+    from vault.core.errors import CredentialNotFound
 
-    store = open_store(args)
-    detail = credential_detail(_get(store.data.credentials, args.name))
+    answer = from_agent(args, "show", name=args.name)
+    if answer is not None:
+        detail = answer["detail"]
+        if detail is None:
+            raise CredentialNotFound(args.name)
+    else:
+        from vault.core.summary import credential_detail
+
+        store = open_store(args)
+        detail = credential_detail(_get(store.data.credentials, args.name))
     if args.json:
         print_json(detail)
         return 0
