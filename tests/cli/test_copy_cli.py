@@ -138,3 +138,27 @@ def test_an_unknown_name_is_one_sentence(app: Run, display: str, tmp_path: Path)
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "nope" in result.stderr
     assert not processes(display, CLEARER)
+
+
+def test_the_configured_clipboard_command_copies_and_clears(
+    app: Run, display: str, tmp_path: Path
+) -> None:
+    """`[clipboard] command` is the TUI's choice and `copy`'s alike, for the copy and for the
+    detached clearer (a wrapper around xclip that logs each run)."""
+    log = tmp_path / "wrapper.log"
+    wrapper = tmp_path / "my-clip"
+    wrapper.write_text(f'#!/bin/sh\necho ran >> "{log}"\nexec xclip -selection clipboard -in\n')
+    wrapper.chmod(0o700)
+    config = tmp_path / "config-command.toml"
+    config.write_text(f'[clipboard]\ncommand = "{wrapper}"\ntimeout = 2\n')
+    # Detection alone would pick xclip itself: the configured command must win over it.
+    env = {"DISPLAY": display, "TOKENVAULT_CLIPBOARD": "xclip", "TOKENVAULT_CONFIG": str(config)}
+    token = app("token", "app", ok=True).stdout.strip()
+    result = app("copy", "app", env=env, ok=True)
+    assert result.stdout == "Copied the token of app with my-clip; clearing in 2 s.\n"
+    assert paste(display) == token
+    assert log.read_text() == "ran\n"
+    # The clearer clears with the same command (a copy-only tool: it copies an empty text).
+    assert wait_until(lambda: not processes(display, CLEARER), timeout=15)
+    assert log.read_text() == "ran\nran\n"
+    assert paste(display) in ("", None)

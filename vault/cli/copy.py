@@ -23,8 +23,10 @@ def cmd_copy(args: argparse.Namespace) -> int:
     from vault.core.config import load_config
     from vault.core.model import EventKind
 
-    # Before any passphrase: with no tool, unlocking could not help.
-    tool = clipboard.detect_tool()
+    config = load_config()
+    # Before any passphrase: with no tool, unlocking could not help. The same choice as the
+    # TUI's: the `[clipboard] command` the user named, else the first tool found.
+    tool = clipboard.chosen_tool(config.clipboard_command)
     if tool is None:
         # OSC 52 needs the escape written to the terminal and read by it; a command whose
         # output may be piped or captured cannot rely on that, and could not clear it.
@@ -32,7 +34,7 @@ def cmd_copy(args: argparse.Namespace) -> int:
             "No clipboard tool found (wl-copy, xclip, xsel, pbcopy or clip.exe); nothing was "
             "copied. Use `tokenvault token NAME` in a pipe instead."
         )
-    timeout = load_config().clipboard_timeout
+    timeout = config.clipboard_timeout
     store = open_store(args)
     try:
         # Never an expired token: ensure generates one when less than --min-valid is left.
@@ -49,7 +51,7 @@ def cmd_copy(args: argparse.Namespace) -> int:
         if result.method != tool.name:
             raise VaultError(f"{tool.name} could not take the text; nothing was copied.")
         if timeout > 0:
-            clipclear.spawn(text, result.method, timeout)
+            clipclear.spawn(text, result.method, timeout, config.clipboard_command)
         with store.transaction() as data:
             if args.name in data.credentials:
                 data.credentials[args.name].record(

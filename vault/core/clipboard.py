@@ -202,6 +202,18 @@ def configured_tool(command: str) -> Tool:
     return Tool(name, args, paste, clear)
 
 
+def chosen_tool(command: str = "") -> Tool | None:
+    """The one choice every front end makes (the TUI, `tokenvault copy` and its clearer).
+
+    The config's ``[clipboard] command`` wins when set, used as is even if it is not
+    installed (the copy then names it as missing rather than silently taking another tool
+    the user did not pick); otherwise the first tool ``detect_tool`` finds.
+    """
+    if command:
+        return configured_tool(command)
+    return detect_tool()
+
+
 def copy_text(text: str, tool: Tool | None = None) -> CopyResult:
     """Put ``text`` on the clipboard with the native tool, else return the OSC 52 sequence."""
     tool = tool if tool is not None else detect_tool()

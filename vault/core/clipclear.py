@@ -41,14 +41,22 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def spawn(text: str, method: str, seconds: float) -> None:
+def spawn(text: str, method: str, seconds: float, command: str = "") -> None:
     """Start the detached clearer for ``text`` copied with tool ``method``.
+
+    ``command`` is the config's ``[clipboard] command`` the copy used (empty: a detected
+    tool): the clearer reads back and clears with the same tool (``clipboard.chosen_tool``).
 
     Returns within the child's start-up: the child reads its one line, forks the process that
     waits and exits, so nothing is left for this process to reap.
     """
     message = json.dumps(
-        {"sha256": digest(text), "method": method, "deadline": time.monotonic() + seconds}
+        {
+            "sha256": digest(text),
+            "method": method,
+            "command": command,
+            "deadline": time.monotonic() + seconds,
+        }
     )
     proc = subprocess.Popen(
         [sys.executable, "-m", "vault.core.clipclear"],
@@ -56,7 +64,8 @@ def spawn(text: str, method: str, seconds: float) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         cwd="/",
-        # The same tool the copy used: detect_tool picks it by name in the child.
+        # The same tool the copy used: detect_tool picks it by name in the child (a configured
+        # command comes in the message instead: it is a command line, not a secret).
         env=child_environ(TOKENVAULT_CLIPBOARD=method),
         start_new_session=True,  # outlives the shell command; the terminal's signals miss it
         close_fds=True,
@@ -68,19 +77,20 @@ def spawn(text: str, method: str, seconds: float) -> None:
         proc.wait()
 
 
-def _read_message() -> tuple[str, str, float] | None:
+def _read_message() -> tuple[str, str, str, float] | None:
     raw = os.read(0, _MAX_MESSAGE)
     os.close(0)
     try:
         message = json.loads(raw)
         wanted, method, deadline = message["sha256"], message["method"], message["deadline"]
-    except (ValueError, KeyError, TypeError):
+        command = message.get("command", "")
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
-    if not (isinstance(wanted, str) and isinstance(method, str)):
+    if not (isinstance(wanted, str) and isinstance(method, str) and isinstance(command, str)):
         return None
     if not isinstance(deadline, int | float) or isinstance(deadline, bool):
         return None
-    return wanted, method, float(deadline)
+    return wanted, method, command, float(deadline)
 
 
 def run() -> int:
@@ -88,13 +98,13 @@ def run() -> int:
     found = _read_message()
     if found is None:
         return 2
-    wanted, method, deadline = found
+    wanted, method, command, deadline = found
     if os.fork() != 0:
         return 0  # the parent `copy` waits for this exit only; the grandchild does the waiting
     left = deadline - time.monotonic()
     if left > 0:
         time.sleep(min(left, MAX_WAIT))
-    tool = clipboard.detect_tool()
+    tool = clipboard.chosen_tool(command)
 
     def ours(current: str) -> bool:
         return hmac.compare_digest(digest(current), wanted)

@@ -243,11 +243,10 @@ class TokenVaultApp(App[int]):
     # -- clipboard -------------------------------------------------------------------------
 
     def _tool(self) -> clipboard.Tool | None:
-        if self.config.clipboard_command:
-            # Named in the config: used as is; if it is missing the toast says so by name.
-            return clipboard.configured_tool(self.config.clipboard_command)
-        if self._clipboard_tool == "detect":
-            return clipboard.detect_tool()
+        if self.config.clipboard_command or self._clipboard_tool == "detect":
+            # The same choice as `tokenvault copy`; a configured tool that is missing is
+            # still used, so the toast names it.
+            return clipboard.chosen_tool(self.config.clipboard_command)
         return self._clipboard_tool if isinstance(self._clipboard_tool, clipboard.Tool) else None
 
     def write_escape(self, sequence: str) -> None:
