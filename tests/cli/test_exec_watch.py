@@ -296,6 +296,19 @@ def test_a_bad_signal_name_is_one_sentence(short: Run) -> None:
         assert f"--signal {bad!r} is not a signal" in result.stderr
 
 
+def test_signal_without_watch_is_a_usage_error_before_anything_runs(
+    short: Run, sim: Simulator, tmp_path: Path
+) -> None:
+    marker = tmp_path / "ran"
+    for where in (["short", "--signal", "HUP"], ["--signal", "none", "short"]):
+        result = short("exec", *where, "--", "touch", str(marker))
+        assert result.returncode == 2 and result.stdout == ""
+        assert result.stderr == (
+            "tokenvault: --signal only works with --watch (a plain exec sends no signals).\n"
+        )
+    assert not marker.exists() and sim.counters.get("app-token.generate", 0) == 0
+
+
 def test_exec_without_watch_exports_the_expiry_and_the_signal_status(short: Run) -> None:
     script = "import os; print(os.environ['TOKENVAULT_EXPIRES_AT']); os.kill(os.getpid(), 15)"
     result = short("exec", "short", "--", sys.executable, "-c", script)

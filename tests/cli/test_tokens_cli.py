@@ -160,8 +160,16 @@ def test_exec_puts_the_token_in_the_environment(app: Run, sim: Simulator, tmp_pa
     assert result.returncode == 3
     # The command gets the token, never the vault passphrase this process was given.
     assert result.stdout.splitlines() == [token, "[]"]
+    # A missing command is 127 and one that cannot run 126, as shells (and exec --watch) say.
     missing = app("exec", "app", "--", "no-such-command-here")
-    assert missing.returncode == 2 and "no-such-command-here" in missing.stderr
+    assert missing.returncode == 127
+    assert missing.stderr == "tokenvault: No command named 'no-such-command-here' was found.\n"
+    not_a_program = tmp_path / "not-a-program"
+    not_a_program.write_bytes(b"\0\1 no program")
+    not_a_program.chmod(0o700)
+    refused = app("exec", "app", "--", str(not_a_program))
+    assert refused.returncode == 126 and refused.stderr.count("\n") == 1
+    assert "cannot be run" in refused.stderr
 
 
 def test_sim_command_serves_until_stopped(cli_env: dict[str, str]) -> None:

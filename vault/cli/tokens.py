@@ -191,7 +191,7 @@ def _exec_options(parser: argparse.ArgumentParser, defaults: bool = True) -> Non
     )
     parser.add_argument(
         "--signal",
-        default="none" if defaults else None,
+        default=None,  # None, not "none": cmd_exec must tell a --signal given without --watch
         metavar="SIG",
         help="with --watch, send SIG (e.g. HUP, USR1) after each replacement (default none)",
     )
@@ -232,7 +232,10 @@ def cmd_exec(args: argparse.Namespace) -> int:
     args.name, argv = _exec_head(args)
     if not args.env.isidentifier():
         raise UsageError(f"--env {args.env!r} is not a valid environment variable name.")
-    notify = execwatch.parse_signal(args.signal) if args.watch else None
+    if args.signal is not None and not args.watch:
+        # Silently accepted, it would promise a signal that never comes.
+        raise UsageError("--signal only works with --watch (a plain exec sends no signals).")
+    notify = execwatch.parse_signal(args.signal or "none") if args.watch else None
     store = open_store(args)
     try:
         token = tokens.ensure(store, args.name, parse_min_valid(args.min_valid))
@@ -250,9 +253,12 @@ def cmd_exec(args: argparse.Namespace) -> int:
         code = subprocess.run(argv, env=env, check=False).returncode
         return 128 - code if code < 0 else code  # killed by signal N: 128 + N, as shells say
     except FileNotFoundError:
-        raise UsageError(f"No command named {argv[0]!r} was found.") from None
+        # 127 and 126, as shells and `exec --watch` say, so a wrapper script can tell.
+        raise execwatch.CommandMissing(f"No command named {argv[0]!r} was found.") from None
     except PermissionError:
-        raise UsageError(f"{argv[0]!r} cannot be run (permission denied).") from None
+        raise execwatch.CommandRefused(f"{argv[0]!r} cannot be run (permission denied).") from None
+    except OSError as exc:  # e.g. a file that is no program: "Exec format error"
+        raise execwatch.CommandRefused(f"{argv[0]!r} cannot be run: {exc.strerror}.") from None
 
 
 def cmd_sim(args: argparse.Namespace) -> int:
