@@ -52,6 +52,9 @@ def test_add_token_request_and_revoke(initialised: Run, sim: Simulator, key_file
     }
     shown = initialised("show", "gcp-reports", ok=True).stdout
     assert EMAIL in shown and "PRIVATE KEY" not in shown and token not in shown
+    assert "  private_key: RSA key, 2048 bits\n" in shown  # what it is, not "••••---"
+    as_json = json.loads(initialised("show", "gcp-reports", "--json", ok=True).stdout)
+    assert as_json["secrets"]["private_key"] == "RSA key, 2048 bits"
     local = initialised("revoke", "gcp-reports", ok=True)
     assert "locally only" in local.stdout and "service account key" in local.stdout
 

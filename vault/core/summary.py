@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from vault.core.clock import iso, now
+from vault.core.keyinfo import masked_secret
 from vault.core.model import Credential, Status, mask
 from vault.core.providers import secretsettings
 from vault.core.providers.mask import Masker
@@ -50,7 +51,8 @@ def credential_detail(cred: Credential, at: datetime | None = None) -> dict[str,
     detail.update(
         {
             "settings": shown_settings(cred),
-            "secrets": {key: mask(value) for key, value in cred.secrets.items()},
+            # A private key says what it is ("RSA key, 2048 bits"), not "••••---".
+            "secrets": {key: masked_secret(value) for key, value in cred.secrets.items()},
             "secret_created_at": iso(cred.secret_created_at),
             "token": None
             if token is None

@@ -12,6 +12,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from vault.core.clock import now
+from vault.core.keyinfo import masked_secret
 from vault.core.model import Credential, mask
 from vault.core.names import printable
 from vault.core.providers.expiry import jwt_claims
@@ -132,7 +133,7 @@ def render_details(
     if cred.secrets:
         out.append("[b]Secrets[/] [dim](masked)[/]")
         for key, value in sorted(cred.secrets.items()):
-            out.append(f"  {literal(key)}: {mask(value)}")
+            out.append(f"  {literal(key)}: {masked_secret(value)}")
     out.append("[b]History[/]")
     for event in reversed(cred.history[-25:]):
         detail = f" — {literal(hide(event.detail))}" if event.detail else ""

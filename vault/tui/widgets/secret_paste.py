@@ -7,6 +7,8 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from vault.core.keyinfo import describe_key, is_private_key
+
 
 class SecretPaste(Static, can_focus=True):
     """Takes a pasted PEM (or typed text) and shows only a summary of it.
@@ -29,8 +31,13 @@ class SecretPaste(Static, can_focus=True):
             return "paste the PEM here (your terminal's paste key); ctrl+u clears"
         lines = self.text.strip().splitlines()
         first = lines[0] if lines else ""
-        is_pem = first.startswith("-----BEGIN")
-        kind = first.strip("- ").removeprefix("BEGIN ") if is_pem else "text"
+        if is_private_key(self.text):
+            # What the key is, so a wrong paste (a public key, a truncated one) shows at once.
+            kind = describe_key(self.text)
+        elif first.startswith("-----BEGIN"):
+            kind = first.strip("- ").removeprefix("BEGIN ")
+        else:
+            kind = "text"
         return f"received {kind}: {len(lines)} lines, {len(self.text)} characters (hidden)"
 
     def on_paste(self, event: events.Paste) -> None:
