@@ -121,3 +121,22 @@ def test_locked_without_a_passphrase_is_a_finding_not_a_usage_error(
     assert result.stdout.startswith("error   vault-locked ")
     doc = json.loads(cron("--json").stdout)
     assert doc["credentials"] is None and doc["problems"][0]["kind"] == "vault-locked"
+
+
+def test_the_suggested_command_pastes_back_for_an_odd_name(
+    initialised: Run, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    name = "it's q3; $HOME"  # a quote, a space, a ; and a $: each breaks a pasted command
+    add_shiftiq(initialised, tmp_path, name, age_days=80)
+    found = initialised("doctor")
+    assert found.returncode == 1
+    command = found.stdout.split("`")[1]
+    assert command == "tokenvault edit 'it'\"'\"'s q3; $HOME' --secret-stdin"
+    # Pasted into a real shell as doctor printed it, it rotates that very credential.
+    env = {**cli_env, "PATH": f"{Path(BIN).parent}:{os.environ['PATH']}"}
+    pasted = subprocess.run(
+        ["bash", "-c", command], input="a-new-secret-0001\n", env=env,
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert pasted.returncode == 0, pasted.stderr
+    assert initialised("doctor").returncode == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from tests.store_support import PASSPHRASE
 from vault.core.errors import DuplicateCredential, UsageError
 from vault.core.model import Credential, VaultData
-from vault.core.names import MAX_NAME_LENGTH, check_name, printable
+from vault.core.names import MAX_NAME_LENGTH, check_name, printable, shell_word
 from vault.core.store import VaultStore
 
 
@@ -106,3 +107,16 @@ def test_a_vault_already_holding_a_hostile_name_opens_and_can_rename_it(
     with reopened.transaction() as data:
         data.rename(hostile, "gh")
     assert list(VaultStore.unlock(vault_path, PASSPHRASE).data.credentials) == ["gh"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["plain-name", "my app", "it's $HOME; rm -rf ~", "a\\b'c\nd", "evil\x1b[2J", "x\u202ey\x7f"],
+)
+def test_shell_word_is_one_terminal_safe_word_bash_reads_back(name: str) -> None:
+    word = shell_word(name)
+    assert printable(word) == word  # safe on a terminal as printed, no escape applied
+    read_back = subprocess.run(
+        ["bash", "-c", f"printf %s {word}"], capture_output=True, text=True, check=True
+    ).stdout
+    assert read_back == name

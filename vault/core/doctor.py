@@ -14,6 +14,7 @@ from typing import Any
 
 from vault.core.clock import iso
 from vault.core.model import Credential, Status
+from vault.core.names import shell_word
 from vault.core.reminders import failure_streak, refresh_blocked
 from vault.core.summary import format_left, masked_text
 
@@ -75,7 +76,9 @@ def _secret(cred: Credential, at: datetime, within: timedelta) -> Problem | None
     if expires is None:
         return None
     day = expires.strftime("%Y-%m-%d")
-    rotate = f"create a new one at the provider, then `tokenvault edit {cred.name} --secret-stdin`"
+    # Quoted for a shell, so the command pastes back for any name (a space, quote, ; or $).
+    word = shell_word(cred.name)
+    rotate = f"create a new one at the provider, then `tokenvault edit {word} --secret-stdin`"
     if expires <= at:
         return Problem(
             "secret-expired",
@@ -107,10 +110,11 @@ def _token(cred: Credential, at: datetime) -> Problem | None:
         return None
     assert token.expires_at is not None
     ago = format_left(token.seconds_left(at))
+    word = shell_word(cred.name)
     return Problem(
         "token-expired",
         ERROR,
-        f"The token {ago} and {why}; run `tokenvault refresh {cred.name}` if it is still "
+        f"The token {ago} and {why}; run `tokenvault refresh {word}` if it is still "
         "needed, or revoke it.",
         cred.name,
         token.expires_at,

@@ -9,6 +9,7 @@ stored, and any provider's text, are shown through :func:`printable`, never raw.
 
 from __future__ import annotations
 
+import shlex
 import unicodedata
 
 from vault.core.errors import UsageError
@@ -44,6 +45,20 @@ def printable(text: object) -> str:
     if not any(_unsafe(ch) for ch in value):
         return value  # the common case: no copy
     return "".join(_escape(ch) if _unsafe(ch) else ch for ch in value)
+
+
+def shell_word(name: str) -> str:
+    """``name`` as one shell word a person can paste back: ``tokenvault refresh WORD``.
+
+    A plain name stays as it is; one with a space, quote or ``$`` is single-quoted
+    (``shlex.quote``). A name from before the name checks holding a control character is
+    written in ``$'...'`` form with the character as an escape (bash, zsh and ksh read it
+    back to the same bytes), so the result is both terminal-safe and pasteable.
+    """
+    if not any(_unsafe(ch) for ch in name):
+        return shlex.quote(name)
+    body = "".join(_escape(ch) if _unsafe(ch) else "\\" + ch if ch in "\\'" else ch for ch in name)
+    return f"$'{body}'"
 
 
 def check_name(name: str) -> str:

@@ -16,6 +16,7 @@ from datetime import datetime
 from vault.core.clock import iso
 from vault.core.config import NotifySettings
 from vault.core.model import Credential, EventKind
+from vault.core.names import shell_word
 from vault.core.summary import format_left
 
 SECRET = "secret-expiring"
@@ -86,7 +87,7 @@ def _secret(cred: Credential, at: datetime, days: Iterable[int]) -> Reminder | N
         cred.name,
         f"tokenvault: the root secret of {cred.name} expires in {format_left(left)}",
         f"It stops working on {day}. Create a new secret at the provider, then run "
-        f"`tokenvault edit {cred.name} --secret-stdin`.",
+        f"`tokenvault edit {shell_word(cred.name)} --secret-stdin`.",
         (cred.name, f"{SECRET}-{threshold}d", iso(cred.secret_expires_at) or ""),
         urgent=threshold <= 1,
     )
@@ -98,12 +99,13 @@ def _failing(cred: Credential, failures: int) -> Reminder | None:
     count, first = failure_streak(cred)
     if count < failures or first is None:
         return None
+    word = shell_word(cred.name)
     return Reminder(
         FAILING,
         cred.name,
         f"tokenvault: refreshing {cred.name} failed {count} times in a row",
-        f"See `tokenvault show {cred.name}` for the provider's answer, fix it, then run "
-        f"`tokenvault refresh {cred.name}`.",
+        f"See `tokenvault show {word}` for the provider's answer, fix it, then run "
+        f"`tokenvault refresh {word}`.",
         # Keyed by the run's first failure: the run goes on without a new notice per failure.
         (cred.name, FAILING, iso(first) or ""),
     )
@@ -124,7 +126,7 @@ def _token(cred: Credential, at: datetime, minutes: int, background: bool) -> Re
         cred.name,
         f"tokenvault: the token of {cred.name} expires in {format_left(left)}",
         f"It expires at {token.expires_at.strftime('%H:%M UTC')} and {why}: run "
-        f"`tokenvault refresh {cred.name}` if you still need it.",
+        f"`tokenvault refresh {shell_word(cred.name)}` if you still need it.",
         (cred.name, TOKEN, iso(token.expires_at) or ""),
         urgent=True,
     )
