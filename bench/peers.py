@@ -44,43 +44,43 @@ class Sample:
     """The medians of one command over the rounds."""
 
     ms: list[float] = field(default_factory=list)
-    kib: list[int] = field(default_factory=list)
 
     @property
     def wall(self) -> float:
         return statistics.median(self.ms)
 
-    @property
-    def peak_mib(self) -> float:
-        return max(self.kib) / 1024
 
-
-class Runner(subprocess.Popen[bytes]):
-    """Popen that reaps its child with wait4, keeping that child's own peak RSS."""
-
-    peak_kib = 0
-
-    def _try_wait(self, wait_flags: int) -> tuple[int, int]:
-        pid, status, usage = os.wait4(self.pid, wait_flags)
-        if pid:
-            self.peak_kib = usage.ru_maxrss
-        return pid, status
-
-
-def call(cmd: list[str], env: dict[str, str], stdin: str | None = None) -> tuple[float, int]:
+def call(cmd: list[str], env: dict[str, str], stdin: str | None = None) -> float:
+    """Wall milliseconds of one call; the call must succeed."""
     started = time.perf_counter()
-    proc = Runner(
+    done = subprocess.run(
         cmd,
         env=env,
-        stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        input=stdin.encode() if stdin is not None else None,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
+        capture_output=True,
+        timeout=120,
     )
-    _, errs = proc.communicate(stdin.encode() if stdin is not None else None, timeout=120)
     elapsed = (time.perf_counter() - started) * 1000
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed: {errs.decode(errors='replace').strip()}")
-    return elapsed, proc.peak_kib
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed: {done.stderr.decode(errors='replace').strip()}")
+    return elapsed
+
+
+def peak_mib(cmd: list[str], env: dict[str, str]) -> float | None:
+    """Peak RSS of one call, by /usr/bin/time (a small C parent: a child forked from this
+    Python would count this process's own memory, copied before the exec, as its peak)."""
+    if not os.path.exists("/usr/bin/time"):
+        return None
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as report:
+        subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", report.name, *cmd],
+            env=env,
+            capture_output=True,
+            check=True,
+            timeout=120,
+        )
+        return int(report.read().split()[-1]) / 1024
 
 
 def argon2_ms() -> float:
@@ -113,6 +113,13 @@ def make_vault(path: Path) -> None:
         data.credentials[NAME] = cred
 
 
+def _setup(cmd: list[str], env: dict[str, str], stdin: str | None = None) -> str:
+    done = subprocess.run(
+        cmd, env=env, input=stdin, capture_output=True, text=True, check=True, timeout=120
+    )
+    return done.stdout
+
+
 def setup_pass(root: Path, env: dict[str, str]) -> bool:
     """A throwaway gpg key (no passphrase) and a password store holding the token."""
     if not (shutil.which("pass") and shutil.which("gpg")):
@@ -121,16 +128,13 @@ def setup_pass(root: Path, env: dict[str, str]) -> bool:
     home = root / "gnupg"
     home.mkdir(mode=0o700)
     env.update(GNUPGHOME=str(home), PASSWORD_STORE_DIR=str(root / "store"))
-    quiet = {"env": env, "capture_output": True, "check": True, "timeout": 120}
-    subprocess.run(
-        ["gpg", "--batch", "--passphrase", "", "--quick-gen-key", "bench <b@example.invalid>"],
-        **quiet,  # type: ignore[call-overload]
-    )
-    listing = subprocess.run(["gpg", "--list-keys", "--with-colons"], text=True, **quiet)  # type: ignore[call-overload]
-    fpr = next(line.split(":")[9] for line in listing.stdout.splitlines() if line[:4] == "fpr:")
-    subprocess.run(["pass", "init", fpr], **quiet)  # type: ignore[call-overload]
-    subprocess.run(["pass", "insert", "-m", "bench/svc"], input=f"{TOKEN}\n".encode(), **quiet)  # type: ignore[call-overload]
-    subprocess.run(["pass", "show", "bench/svc"], **quiet)  # type: ignore[call-overload]  # warm gpg-agent
+    key = ["gpg", "--batch", "--passphrase", "", "--quick-gen-key", "bench <b@example.invalid>"]
+    _setup(key, env)
+    listing = _setup(["gpg", "--list-keys", "--with-colons"], env)
+    fpr = next(line.split(":")[9] for line in listing.splitlines() if line[:4] == "fpr:")
+    _setup(["pass", "init", fpr], env)
+    _setup(["pass", "insert", "-m", "bench/svc"], env, f"{TOKEN}\n")
+    _setup(["pass", "show", "bench/svc"], env)  # starts (warms) this GNUPGHOME's gpg-agent
     return True
 
 
@@ -143,16 +147,12 @@ def setup_keepassxc(root: Path, env: dict[str, str], kdf_ms: float) -> Path | No
         return None
     db = root / "bench.kdbx"
     pw = PASSPHRASE
-    quiet = {"env": env, "capture_output": True, "check": True, "timeout": 120}
-    subprocess.run(
-        ["keepassxc-cli", "db-create", "-q", "-p", "-t", str(round(kdf_ms)), str(db)],
-        input=f"{pw}\n{pw}\n".encode(),
-        **quiet,  # type: ignore[call-overload]
-    )
-    subprocess.run(
+    create = ["keepassxc-cli", "db-create", "-q", "-p", "-t", str(round(kdf_ms)), str(db)]
+    _setup(create, env, f"{pw}\n{pw}\n")
+    _setup(
         ["keepassxc-cli", "add", "-q", "-p", "-u", "bench", str(db), NAME],
-        input=f"{pw}\n{TOKEN}\n{TOKEN}\n".encode(),
-        **quiet,  # type: ignore[call-overload]
+        env,
+        f"{pw}\n{TOKEN}\n{TOKEN}\n",
     )
     return db
 
@@ -219,7 +219,7 @@ def _bench(root: Path, rounds: int) -> int:
     db = setup_keepassxc(root, env, kdf)
     pw = f"{PASSPHRASE}\n"
 
-    no_agent: dict[str, Callable[[int], tuple[float, int]]] = {
+    no_agent: dict[str, Callable[[int], float]] = {
         "tv token (no agent)": lambda i: call([TOKENVAULT, "token", NAME], with_pass),
         "tv edit": lambda i: call(
             [TOKENVAULT, "edit", NAME, "--set", f"app_id=app_{i}"], with_pass
@@ -229,7 +229,7 @@ def _bench(root: Path, rounds: int) -> int:
             with_pass,
         ),
     }
-    agent: dict[str, Callable[[int], tuple[float, int]]] = {
+    agent: dict[str, Callable[[int], float]] = {
         "tv token": lambda i: call([TOKENVAULT, "token", NAME], env),
         "tv status": lambda i: call([TOKENVAULT, "status"], env),
         "tv list --json": lambda i: call([TOKENVAULT, "list", "--json"], env),
@@ -250,15 +250,13 @@ def _bench(root: Path, rounds: int) -> int:
 
     samples: dict[str, Sample] = {}
 
-    def measure(table: dict[str, Callable[[int], tuple[float, int]]], warm: bool) -> None:
+    def measure(table: dict[str, Callable[[int], float]], warm: bool) -> None:
         for i in range(rounds + (1 if warm else 0)):
             for label, fn in table.items():
-                ms, kib = fn(i)
+                ms = fn(i)
                 if warm and i == 0:
                     continue  # the first call fills the byte-code cache
-                sample = samples.setdefault(label, Sample())
-                sample.ms.append(ms)
-                sample.kib.append(kib)
+                samples.setdefault(label, Sample()).ms.append(ms)
 
     measure(no_agent, warm=True)
     unlocked = subprocess.run(
@@ -268,17 +266,20 @@ def _bench(root: Path, rounds: int) -> int:
         raise SystemExit(f"unlock failed: {unlocked.stderr.strip()}")
     try:
         measure(agent, warm=True)
+        peaks = [peak_mib([TOKENVAULT, "token", NAME], env) for _ in range(3)]
     finally:
         subprocess.run([TOKENVAULT, "lock"], env=env, capture_output=True, timeout=30)
     tui = [tui_launch_ms(root, env) for _ in range(max(3, rounds // 3))]
     if has_pass:
         subprocess.run(["gpgconf", "--kill", "gpg-agent"], env=env, capture_output=True)
 
-    _report(samples, kdf, rounds, [t for t in tui if t is not None])
+    _report(samples, kdf, rounds, [t for t in tui if t is not None], peaks)
     return 0
 
 
-def _report(samples: dict[str, Sample], kdf: float, rounds: int, tui: list[float]) -> None:
+def _report(
+    samples: dict[str, Sample], kdf: float, rounds: int, tui: list[float], peaks: list[float | None]
+) -> None:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"tokenvault vs peers: medians of {rounds} interleaved rounds; load average {load}")
     print(f"our Argon2id (default cost) here: {kdf:.0f} ms; keepassxc-cli db-create -t {kdf:.0f}")
@@ -294,9 +295,8 @@ def _report(samples: dict[str, Sample], kdf: float, rounds: int, tui: list[float
             return
         ratio = ours / peer
         met = "yes" if ratio <= target else "NO"
-        print(
-            f"{what:<34} {ours:>7.1f}{unit} {peer:>7.1f}{unit} {ratio:>6.2f}  <= {target:<5.1f} {met}"
-        )
+        figures = f"{ours:>7.1f}{unit} {peer:>7.1f}{unit} {ratio:>6.2f}"
+        print(f"{what:<34} {figures}  <= {target:<5.1f} {met}")
 
     def wall(label: str) -> float | None:
         return samples[label].wall if label in samples else None
@@ -317,8 +317,11 @@ def _report(samples: dict[str, Sample], kdf: float, rounds: int, tui: list[float
     row("token, no agent: total (equal KDF)", samples["tv token (no agent)"].wall, kpx_show, 1.0)
     row("edit (open + save) / kpx edit", samples["tv edit"].wall, wall("kpx edit"), 1.0)
     row("add (open + save) / kpx add", samples["tv add"].wall, wall("kpx add"), 1.0)
-    peak = samples["tv token"].peak_mib
-    row("token, agent: peak memory", peak, 18.0, 1.0, unit="Mi")
+    measured = [p for p in peaks if p is not None]
+    if measured:
+        row("token, agent: peak RSS / 18 MiB", max(measured), 18.0, 1.0, unit="Mi")
+    else:
+        print("token, agent: peak memory not measured (no /usr/bin/time)")
     if tui:
         launch = statistics.median(tui)
         row("TUI launch to unlock (tmux) / 400ms", launch, 400.0, 1.0)
