@@ -395,3 +395,27 @@ def test_the_proxy_never_loads_textual() -> None:
     argv = [sys.executable, "-c", code]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=WAIT)
     assert done.returncode == 0, done.stderr
+
+
+def test_connections_past_the_bound_get_503_and_a_freed_slot_serves_again(
+    run_proxy: StartProxy, sim: Simulator
+) -> None:
+    from vault.agent.listener import MAX_CLIENTS
+
+    proxy = run_proxy()
+    port = int(proxy.url.split(":")[2].split("/")[0])
+    # Idle clients, each holding a connection thread (the proxy waits for their request line).
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=WAIT) for _ in range(MAX_CLIENTS)]
+    try:
+        status, body = curl(f"{proxy.url}/app-token/whoami")
+        assert status == 503 and "as many clients as it can" in body
+        assert sim.counters.get("app-token.whoami", 0) == 0  # turned away reached nothing
+        idle.pop().close()
+        # The freed slot serves the next client (bounded retries: the close lands async).
+        deadline = time.monotonic() + WAIT
+        while (status := curl(f"{proxy.url}/app-token/whoami")[0]) == 503:
+            assert time.monotonic() < deadline, "the freed slot was never reused"
+        assert status == 200
+    finally:
+        for connection in idle:
+            connection.close()

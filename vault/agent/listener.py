@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import socketserver
 import sys
+import threading
+import time
 from collections.abc import Callable
 from contextlib import suppress
 from http.server import ThreadingHTTPServer
@@ -22,6 +25,17 @@ HOST = "127.0.0.1"
 DRAIN_TIMEOUT = 5.0
 """Seconds requests under way get to finish after SIGINT/SIGTERM."""
 
+MAX_CLIENTS = 64
+"""Client connections served at once, one thread each (as many as the upstream pool holds).
+Past it a new connection gets 503 at once instead of a thread: without a bound, any local
+program could open connections until the proxy ran out of threads or memory."""
+
+_BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Retry-After: 1\r\nContent-Length: 52\r\nConnection: close\r\n\r\n"
+    b"The proxy is serving as many clients as it can now.\n"
+)
+
 
 class _Quiet:
     """Server mixin: a failed connection is one line on stderr, not a traceback."""
@@ -33,11 +47,49 @@ class _Quiet:
         print(f"tokenvault proxy: a client connection failed ({kind}).", file=sys.stderr)
 
 
-class _TCPServer(_Quiet, ThreadingHTTPServer):
+class _Bounded:
+    """Server mixin: at most ``MAX_CLIENTS`` connection threads, then 503 from the accept loop."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.slots = threading.BoundedSemaphore(MAX_CLIENTS)
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.slots.acquire(blocking=False):
+            _busy(request)
+            return
+        try:
+            super().process_request(request, client_address)  # type: ignore[misc]
+        except BaseException:
+            self.slots.release()  # no thread was started to release it
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)  # type: ignore[misc]
+        finally:
+            self.slots.release()
+
+
+def _busy(connection: socket.socket) -> None:
+    """Answer 503 without a thread: send, then read briefly what the client already sent
+    (closing on unread bytes would reset the connection and lose the answer), then close."""
+    deadline = time.monotonic() + 0.2  # the accept loop waits for this: keep it short
+    with suppress(OSError):
+        connection.settimeout(0.1)
+        connection.sendall(_BUSY)
+        connection.shutdown(socket.SHUT_WR)
+        while time.monotonic() < deadline and connection.recv(65536):
+            pass
+    with suppress(OSError):
+        connection.close()
+
+
+class _TCPServer(_Quiet, _Bounded, ThreadingHTTPServer):
     daemon_threads = True
 
 
-class _UnixServer(_Quiet, socketserver.ThreadingUnixStreamServer):
+class _UnixServer(_Quiet, _Bounded, socketserver.ThreadingUnixStreamServer):
     daemon_threads = True
 
 
