@@ -419,3 +419,26 @@ def test_connections_past_the_bound_get_503_and_a_freed_slot_serves_again(
     finally:
         for connection in idle:
             connection.close()
+
+
+@pytest.mark.parametrize(
+    "framing",
+    [
+        b"Content-Length: 5\r\nContent-Length: 7\r\n\r\nabcdefg",
+        b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+    ],
+    ids=["two-lengths", "length-and-chunked"],
+)
+def test_a_body_framed_two_ways_is_400_and_reaches_nothing(
+    run_proxy: StartProxy, sim: Simulator, framing: bytes
+) -> None:
+    proxy = run_proxy()
+    port = int(proxy.url.split(":")[2].split("/")[0])
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as client:
+        client.sendall(b"POST /%s/app-token/whoami HTTP/1.1\r\nHost: x\r\n" % proxy.key.encode())
+        client.sendall(framing)
+        answer = b""
+        while chunk := client.recv(65536):  # the proxy closes after a 400
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 400 ") and b"two different ways" in answer
+    assert not any(sim.counters.values())

@@ -189,6 +189,11 @@ class Handler(BaseHTTPRequestHandler):
         )
         chunked = "chunked" in self.headers.get("Transfer-Encoding", "").lower()
         length = self.headers.get("Content-Length")
+        lengths = {value.strip() for value in self.headers.get_all("Content-Length", [])}
+        if len(lengths) > 1 or (lengths and chunked):
+            # Two framings (RFC 9112 6.3): a server in between could read the body either
+            # way, so refuse rather than pick one (request smuggling lives in that gap).
+            raise forwarding.BadRequest("The request gives its body length two different ways.")
         pieces = forwarding.body_pieces(self.rfile, length, chunked)
         body = forwarding.buffered(pieces, proxy.replay_cap)
         if not isinstance(body, bytes) and length is not None and not chunked:
