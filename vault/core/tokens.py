@@ -428,6 +428,72 @@ LOCK_BATCH = 256
 """Refresh locks ``refresh_many`` holds at once (one file descriptor each)."""
 
 
+@dataclass
+class RefreshPlan:
+    """What a refresh of names whose refresh locks are held will ask, and what it knew first."""
+
+    outcomes: dict[str, RefreshOutcome] = field(default_factory=dict)
+    """Names settled without a request (gone, or another process just refreshed them)."""
+    jobs: list[tuple[str, Engine]] = field(default_factory=list)
+    results: dict[str, TokenResult | VaultError] = field(default_factory=dict)
+    had_token: dict[str, bool] = field(default_factory=dict)
+    began: dict[str, Mark] = field(default_factory=dict)
+
+    @property
+    def timeout(self) -> float:
+        return max((engine.timeout for _, engine in self.jobs), default=10.0)
+
+
+def plan_refresh(
+    store: VaultStore, names: Sequence[str], before: dict[str, refreshlock.Seen]
+) -> RefreshPlan:
+    """Re-read the vault and prepare one request per name (file work: a thread's job)."""
+    data = store.reload()
+    plan = RefreshPlan()
+    for name in names:
+        cred = data.credentials.get(name)
+        if cred is None:
+            plan.outcomes[name] = RefreshOutcome(
+                name, False, error=CredentialNotFound(name).message
+            )
+            continue
+        theirs = refreshlock.replaced(cred, before[name])
+        if theirs is not None:
+            plan.outcomes[name] = RefreshOutcome(name, True, theirs)  # another process did it
+            continue
+        plan.had_token[name] = cred.token is not None
+        plan.began[name] = _mark(cred)
+        try:
+            plan.jobs.append((name, _prepare(cred)))
+        except UsageError as exc:
+            plan.results[name] = exc
+    return plan
+
+
+def record_refresh(store: VaultStore, plan: RefreshPlan) -> dict[str, RefreshOutcome]:
+    """Store every answer of ``plan`` in one transaction; the outcome per name."""
+    outcomes = dict(plan.outcomes)
+    if not plan.results:
+        return outcomes
+    with store.transaction() as fresh:
+        for name, result in plan.results.items():
+            cred = fresh.credentials.get(name)
+            if cred is None:
+                outcomes[name] = RefreshOutcome(name, False, error=CredentialNotFound(name).message)
+            elif isinstance(result, TokenResult) and _revoked_since(cred, plan.began[name]):
+                message = _discarded(name).message
+                cred.record(EventKind.FAILED, message)
+                outcomes[name] = RefreshOutcome(name, False, error=message)
+            elif isinstance(result, TokenResult):
+                outcomes[name] = RefreshOutcome(name, True, _apply_success(cred, result, ()))
+            else:
+                had = plan.had_token[name]
+                message = _failure(name, "refresh", result, had_token=had, cred=cred).message
+                _apply_failure(cred, message, ())
+                outcomes[name] = RefreshOutcome(name, False, error=message)
+    return outcomes
+
+
 def _refresh_locked(
     store: VaultStore,
     names: Sequence[str],
@@ -437,27 +503,7 @@ def _refresh_locked(
 ) -> dict[str, RefreshOutcome]:
     """``refresh_many`` for names whose refresh locks this process holds."""
     concurrency = max(1, min(concurrency, 64))
-    data = store.reload()
-    outcomes: dict[str, RefreshOutcome] = {}
-    results: dict[str, TokenResult | VaultError] = {}
-    jobs: list[tuple[str, Engine]] = []
-    had_token: dict[str, bool] = {}
-    began: dict[str, Mark] = {}
-    for name in names:
-        cred = data.credentials.get(name)
-        if cred is None:
-            outcomes[name] = RefreshOutcome(name, False, error=CredentialNotFound(name).message)
-            continue
-        theirs = refreshlock.replaced(cred, before[name])
-        if theirs is not None:
-            outcomes[name] = RefreshOutcome(name, True, theirs)  # another process just did it
-            continue
-        had_token[name] = cred.token is not None
-        began[name] = _mark(cred)
-        try:
-            jobs.append((name, _prepare(cred)))
-        except UsageError as exc:
-            results[name] = exc
+    plan = plan_refresh(store, names, before)
 
     def fetch(job: tuple[str, Engine]) -> tuple[str, TokenResult | VaultError]:
         name, engine = job
@@ -466,32 +512,11 @@ def _refresh_locked(
         except (ProviderError, UsageError) as exc:
             return name, exc
 
-    timeout = max((engine.timeout for _, engine in jobs), default=10.0)
-    with _client(client, timeout, pool=concurrency) as http_client:
-        if jobs:
-            with ThreadPoolExecutor(max_workers=min(concurrency, len(jobs))) as pool:
-                results.update(pool.map(fetch, jobs))
-
-    if results:
-        with store.transaction() as fresh:
-            for name, result in results.items():
-                cred = fresh.credentials.get(name)
-                if cred is None:
-                    outcomes[name] = RefreshOutcome(
-                        name, False, error=CredentialNotFound(name).message
-                    )
-                elif isinstance(result, TokenResult) and _revoked_since(cred, began[name]):
-                    message = _discarded(name).message
-                    cred.record(EventKind.FAILED, message)
-                    outcomes[name] = RefreshOutcome(name, False, error=message)
-                elif isinstance(result, TokenResult):
-                    outcomes[name] = RefreshOutcome(name, True, _apply_success(cred, result, ()))
-                else:
-                    had = had_token[name]
-                    message = _failure(name, "refresh", result, had_token=had, cred=cred).message
-                    _apply_failure(cred, message, ())
-                    outcomes[name] = RefreshOutcome(name, False, error=message)
-    return outcomes
+    with _client(client, plan.timeout, pool=concurrency) as http_client:
+        if plan.jobs:
+            with ThreadPoolExecutor(max_workers=min(concurrency, len(plan.jobs))) as pool:
+                plan.results.update(pool.map(fetch, plan.jobs))
+    return record_refresh(store, plan)
 
 
 # -- revoke ------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from vault.core import tokens
+from vault.core.arefresh import arefresh_many
 from vault.core.clock import now
 from vault.core.errors import VaultError
 from vault.core.model import Credential, EventKind, Status
@@ -114,8 +115,9 @@ class TokenActions(Screen[None]):
             return False
         text = self.ops.cancel(cred.name)
         if text is not None:
-            if cred.name not in self.ops:
-                self.table.busy.discard(cred.name)
+            released = [n for n in self.table.busy if n not in self.ops]
+            if released:
+                self.table.busy.difference_update(released)
                 self._ops_changed()
             self.notify(text, timeout=4)
         return True
@@ -205,12 +207,13 @@ class TokenActions(Screen[None]):
 
     def _refresh_names(self, names: list[str], auto: bool = False) -> None:
         if self._begin(names, "refreshing…", quiet=auto):
-            self._refresh_worker(names, auto)
+            self.ops.attach(names, self._refresh_worker(names, auto))
 
-    @work(thread=True, group="provider")
-    def _refresh_worker(self, names: list[str], auto: bool) -> None:
+    @work(group="provider")
+    async def _refresh_worker(self, names: list[str], auto: bool) -> None:
+        # Async like generate's, so escape abandons the token requests (nothing is stored).
         try:
-            outcomes = tokens.refresh_many(self.store, names)
+            outcomes = await arefresh_many(self.store, names)
         except VaultError as exc:
             self.post_message(ActionDone(names, False, exc.message))
             return

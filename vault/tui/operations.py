@@ -65,16 +65,24 @@ class Operations:
         return not cancelled
 
     def cancel(self, name: str) -> str | None:
-        """Cancel ``name``'s operation; the sentence to show, or None when nothing runs."""
+        """Cancel ``name``'s operation; the sentence to show, or None when nothing runs.
+
+        A worker serving several names (R refreshes every expiring one at once) stops for all
+        of them: each is released, or its row would say "refreshing…" for ever.
+        """
         op = self._running.get(name)
         if op is None:
             return None
         if op.worker is None or op.worker.is_finished:
             return f"{name}: this step cannot be stopped midway; it ends within its timeout."
         op.worker.cancel()
-        op.cancelled = True
-        self._running.pop(name, None)
-        return f"Cancelled: {name} was {op.what.rstrip('…')}; nothing was stored."
+        shared = [n for n, other in self._running.items() if other.worker is op.worker]
+        for each in shared:
+            self._running.pop(each).cancelled = True
+        what = op.what.rstrip("…")
+        if len(shared) == 1:
+            return f"Cancelled: {name} was {what}; nothing was stored."
+        return f"Cancelled {what} {len(shared)} credentials; nothing was stored."
 
     @property
     def running(self) -> dict[str, str]:
