@@ -8,7 +8,8 @@ subprocesses all import the mutated ``vault`` rather than the editable install. 
 tests pass on has SURVIVED: some behaviour is no longer checked. An entry whose ``find`` text
 does not occur exactly once is BROKEN (the code moved; update the entry).
 
-Usage: ``python tests/mutants/run.py [--list] [--only NAME ...] [-j N] [--no-baseline]``.
+Usage: ``python tests/mutants/run.py [--list] [--file LIST.toml ...] [--only NAME ...] [-j N]
+[--no-baseline]``.
 Exit status: 0 when every mutation was caught, 1 otherwise.
 """
 
@@ -51,6 +52,8 @@ class Mutant:
     edits: tuple[Edit, ...]
     tests: tuple[str, ...]
     why: str
+    list: str = ""
+    """The file (``NAME.toml``) the entry is written in."""
 
 
 @dataclass
@@ -64,7 +67,10 @@ class Outcome:
 def load(folder: Path = LISTS) -> list[Mutant]:
     entries = []
     for path in sorted(folder.glob("*.toml")):
-        entries += tomllib.loads(path.read_text(encoding="utf-8")).get("mutant", [])
+        entries += [
+            {**e, "list": path.name}
+            for e in tomllib.loads(path.read_text(encoding="utf-8")).get("mutant", [])
+        ]
     out: list[Mutant] = []
     for entry in entries:
         if "edit" in entry:
@@ -78,6 +84,7 @@ def load(folder: Path = LISTS) -> list[Mutant]:
                 edits=edits,
                 tests=tuple(entry["tests"]),
                 why=entry.get("why", ""),
+                list=entry["list"],
             )
         )
     names = [m.name for m in out]
@@ -182,6 +189,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--list", action="store_true", help="print the mutations and exit")
     parser.add_argument("--only", action="append", metavar="NAME", help="run only NAME")
+    parser.add_argument(
+        "--file",
+        action="append",
+        metavar="LIST",
+        help="run only the entries of tests/mutants/LIST (LIST.toml or LIST; repeatable)",
+    )
     parser.add_argument("-j", "--jobs", type=int, default=1, help="mutants run at once")
     parser.add_argument(
         "--no-baseline",
@@ -193,6 +206,14 @@ def main(argv: list[str] | None = None) -> int:
     global VERBOSE
     VERBOSE = args.verbose
     mutants = load()
+    if args.file:
+        wanted = {
+            f if f.endswith(".toml") else f + ".toml" for f in (Path(f).name for f in args.file)
+        }
+        unknown = sorted(wanted - {m.list for m in mutants})
+        if unknown:
+            parser.error(f"no list named {', '.join(unknown)} in {LISTS}")
+        mutants = [m for m in mutants if m.list in wanted]
     if args.list:
         width = max(len(m.name) for m in mutants)
         for m in mutants:
