@@ -25,6 +25,7 @@ from vault.core.errors import ConfigError
 from vault.core.store import VaultStore
 from vault.tui.clipwords import cleared_sentence
 from vault.tui.crash import crash_report
+from vault.tui.resume import Resume, remember
 from vault.tui.themes import load_themes
 
 REVEAL_SECONDS = 10
@@ -79,6 +80,8 @@ class TokenVaultApp(App[int]):
         self.theme_names: list[str] = []
         self.initial_store: VaultStore | None = None
         """An already unlocked store to open straight away (the demo, benchmarks)."""
+        self.resume: Resume | None = None
+        """Where the main screen was when the vault locked; the next unlock goes back there."""
 
     # -- start-up --------------------------------------------------------------------------
 
@@ -168,7 +171,9 @@ class TokenVaultApp(App[int]):
         self.last_activity = time.time()
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.push_screen(MainScreen(store))
+        main = MainScreen(store)
+        main.resume, self.resume = self.resume, None
+        self.push_screen(main)
         if via_agent:
             self.notify("Unlocked by the session agent.", timeout=3)
         elif offer_agent and self.config.agent.start_on_unlock:
@@ -231,11 +236,22 @@ class TokenVaultApp(App[int]):
             return
         if end_agent:
             self._stop_agent(self.store.path)
+        self.resume = self._where()
         self.store.close()
         self.store = None
         self.revealed = None
         self.show_gate()
         self.notify(reason, timeout=4)
+
+    def _where(self) -> Resume | None:
+        """The main screen's place (under any dialog on top of it), for the next unlock."""
+        from vault.tui.screens.main import MainScreen
+        from vault.tui.widgets.credential_list import CredentialList
+
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen) and screen.query(CredentialList):
+                return remember(screen)
+        return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action == "lock" and self.store is None)

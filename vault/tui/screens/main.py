@@ -18,6 +18,7 @@ from vault.core.errors import VaultError
 from vault.core.store import VaultStore
 from vault.tui.actions import TokenActions
 from vault.tui.counts import Counts, count_problems, reword
+from vault.tui.resume import Resume, restore
 from vault.tui.widgets.credential_list import SORTS, CredentialList
 from vault.tui.widgets.details import DetailsPane
 from vault.tui.widgets.key_footer import KeyFooter
@@ -83,6 +84,8 @@ class MainScreen(TokenActions):
         """ "21:00" (local) while a session agent holds this vault's key, for the status line."""
         self._agent_plan: dict[str, Any] | None = None
         """The running agent's refresh plan for the selected credential (None: no agent)."""
+        self.resume: Resume | None = None
+        """Where the screen the last lock closed was (set by the app); restored on mount."""
 
     @property
     def tv(self) -> TokenVaultApp:
@@ -116,6 +119,7 @@ class MainScreen(TokenActions):
             return  # the app quit while this screen was being built: nothing to start
         self.reload_rows()
         self.table.focus()
+        restore(self, self.resume)
         self.set_interval(1.0, self.tick)
         self.tick()
 
