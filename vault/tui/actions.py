@@ -33,6 +33,22 @@ if TYPE_CHECKING:
     from vault.tui.widgets.credential_list import CredentialList
 
 
+CREDENTIAL_ACTIONS = frozenset(
+    {
+        "generate",
+        "refresh",
+        "copy",
+        "copy_header",
+        "test_call",
+        "revoke",
+        "edit",
+        "remove",
+        "reveal",
+    }
+)
+"""Actions on the selected credential: the command palette names it ("Refresh happay-uat")."""
+
+
 def plural(count: int, word: str) -> str:
     """ "1 credential", "3 credentials"."""
     return f"{count} {word}{'' if count == 1 else 's'}"

@@ -340,17 +340,35 @@ class TokenVaultApp(App[int]):
             self.push_screen(HelpScreen())
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Every binding of the current screen (and the app) in the command palette."""
-        yield from super().get_system_commands(screen)
+        """Textual's own commands, then every binding of the screen and the app, each once;
+        an action on a credential names it ("Refresh happay-uat")."""
+        from vault.tui.actions import CREDENTIAL_ACTIONS
+        from vault.tui.keynames import written_keys
+        from vault.tui.widgets.credential_list import CredentialList
+
+        seen: set[str] = set()
+        for command in super().get_system_commands(screen):
+            seen.add(command.title)  # Textual's "Theme" (a picker) stands for our t too
+            yield command
+        lists = screen.query(CredentialList)
+        selected = lists.first().selected_name if lists else None
+        keymap: dict[str, str] = dict(getattr(self, "_keymap", {}))
         for owner in (screen, self):
             for binding in owner.BINDINGS:
                 if not isinstance(binding, Binding) or not binding.description:
                     continue
                 if binding.action in {"quit", "command_palette"}:
                     continue
+                title = binding.description
+                if selected is not None and binding.action in CREDENTIAL_ACTIONS:
+                    title = f"{title} {selected}"
+                if title in seen:
+                    continue
+                seen.add(title)
+                keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
                 yield SystemCommand(
-                    binding.description,
-                    binding.tooltip or f"key: {binding.key}",
+                    title,
+                    binding.tooltip or f"key: {written_keys(keys)}",
                     partial(self.run_action, binding.action, owner),
                 )
 
