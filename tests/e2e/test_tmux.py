@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,17 +26,21 @@ def _command() -> list[str]:
     return [sys.executable, "-m", "vault.cli", "demo"]
 
 
-@pytest.fixture
-def tmux(tmp_path: Path) -> Iterator[Callable[..., str]]:
+@pytest.fixture(params=[(140, 36)])
+def tmux(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., str]]:
     if shutil.which("tmux") is None:
         pytest.skip("tmux is not installed (CI installs it via .ci/run)")
     socket = str(tmp_path / "tmux.sock")
     session = f"tv-{uuid.uuid4().hex[:8]}"
+    # A short runtime folder: an agent's socket path must fit a Unix socket address, and
+    # pytest's temporary folders are too deep for one.
+    runtime = tempfile.mkdtemp(prefix="tv-")
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "TERM": "xterm-256color",
         "COLORTERM": "truecolor",
+        "XDG_RUNTIME_DIR": runtime,
     }
 
     def run(*args: str) -> str:
@@ -45,17 +50,23 @@ def tmux(tmp_path: Path) -> Iterator[Callable[..., str]]:
         return out.stdout
 
     cmd = " ".join(_command())
-    run("new-session", "-d", "-s", session, "-x", "140", "-y", "36", cmd)
+    width, height = request.param
+    run("new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), cmd)
+    # The pane stays after the demo exits, so what it prints on the way out can be read.
+    run("set-option", "-t", session, "remain-on-exit", "on")
 
     def tm(*args: str) -> str:
         if args and args[0] == "capture":
             return run("capture-pane", "-p", "-t", session)
+        if args and args[0] == "pipe":  # everything the app writes to the terminal, from now
+            return run("pipe-pane", "-t", session, f"cat >> {args[1]}")
         return run("send-keys", "-t", session, *args)
 
     try:
         yield tm
     finally:
         run("kill-server")
+        shutil.rmtree(runtime, ignore_errors=True)
 
 
 def wait_pane(tm: Callable[..., str], predicate: Callable[[str], bool], timeout: float = 20) -> str:
@@ -94,3 +105,36 @@ def test_demo_in_tmux_generates_a_token(tmux: Callable[..., str]) -> None:
     assert "valid" in row
     tmux("q")
     wait_pane(tmux, lambda p: "partner-oauth" not in p, timeout=10)
+
+
+@pytest.mark.parametrize("tmux", [(80, 24)], indirect=True)
+def test_demo_at_80x24_in_tmux(tmux: Callable[..., str], tmp_path: Path) -> None:
+    """A real 80x24 terminal: help and quit in the footer, the lock countdown kept, details
+    full screen, idle ticks rewriting changed cells only, and the demo's agent ended on quit."""
+    pane = wait_pane(tmux, lambda p: "happay-uat" in p and "? Help" in p and "lock in" in p)
+    lines = pane.splitlines()
+    footer = next(line for line in reversed(lines) if line.strip())
+    assert "? Help" in footer and "q Quit" in footer, footer
+    assert any("unifize-prod" in ln and re.search(r"\b4m \d+s", ln) for ln in lines), pane
+    # Idle: unifize-prod's seconds tick, but no row is written again from its left edge.
+    written = tmp_path / "pane.out"
+    tmux("pipe", str(written))
+    wait_pane(tmux, lambda p: written.exists() and b"s" in written.read_bytes(), timeout=10)
+    time.sleep(2.5)  # a few ticks' worth of writes to look at (the negative is in their bytes)
+    data = written.read_bytes()
+    assert data, "nothing was written while a time ticked"
+    assert b"happay-uat" not in data and b"github-ci-bot" not in data
+    # Details open full screen below 100 columns, and escape brings the list back.
+    tmux("Enter")
+    pane = wait_pane(tmux, lambda p: "Refresh policy" in p)
+    assert "root secret" not in pane.splitlines()[1]  # no list header beside the pane
+    tmux("Escape")
+    wait_pane(tmux, lambda p: "Refresh policy" not in p and "github-ci-bot" in p)
+    # Lock, unlock with the demo's passphrase: the TUI starts an agent and says so.
+    tmux("l")
+    wait_pane(tmux, lambda p: "assphrase" in p and "happay-uat" not in p)
+    tmux("demo passphrase", "Enter")
+    # At 80 columns the status line says it in its short form, beside the lock countdown.
+    pane = wait_pane(tmux, lambda p: re.search(r"agent→\d\d:\d\d .*lock in", p), timeout=30)
+    tmux("q")
+    pane = wait_pane(tmux, lambda p: "The session agent the demo started has ended." in p)

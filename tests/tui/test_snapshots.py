@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -43,7 +44,8 @@ def test_main_screen_every_state(
     bar, unifize-prod amber/red "4m 10s" with a sliver of bar, shiftiq-reports "9d 4h" plus a
     thin root-secret indicator "secret 10d", happay-uat green "23h 12m" nearly full, then
     legacy-oauth "error" and partner-oauth "missing" with dotted empty bars. The status line
-    counts 1 expiring and 1 expired; no token value appears anywhere."""
+    counts problems first: 1 error, 1 expired, 1 expiring, 1 root secret expiring; the footer
+    starts with "? Help  q Quit"; no token value appears anywhere."""
     app = make_app(unlocked=fixed_store, auto_lock=0)
     assert snap_compare(app, terminal_size=SIZE, run_before=_settle)
 
@@ -111,3 +113,73 @@ def test_light_theme(snap_compare: Any, make_app: AppFactory, fixed_store: Vault
     colours darkened (green, amber, red) and still readable."""
     app = make_app(unlocked=fixed_store, auto_lock=0, theme="tokenvault-light")
     assert snap_compare(app, terminal_size=SIZE, run_before=_settle)
+
+
+def test_main_screen_80x24(
+    snap_compare: Any, make_app: AppFactory, fixed_store: VaultStore
+) -> None:
+    """An 80x24 terminal: the list drops its style and root-secret columns but keeps names,
+    status, bars and time left uncut (github-ci-bot "expired 3m ago" first). The status line
+    reads "1 error · 1 expired · 1 expiring · 1 root secret expiring · 🔒 lock in 4:59" (the
+    count and the sort made room for the lock countdown) and the footer starts "? Help  q Quit"."""
+    app = make_app(unlocked=fixed_store, auto_lock=300)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_settle_countdown)
+
+
+def test_details_full_screen_80x24(
+    snap_compare: Any, make_app: AppFactory, fixed_store: VaultStore
+) -> None:
+    """At 80x24 the details of shiftiq-reports take the whole body (no list squeezed beside
+    them): the name and style on top, a full-width bar with "9d 4h", the token masked as
+    ••••dXJl, the decoded claims, dates with the year, and the root secret's 10 days left."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _settle(pilot)
+        pilot.app.screen.query_one(CredentialList).select_name("shiftiq-reports")
+        await pilot.press("enter")
+        await pilot.pause()
+
+    app = make_app(unlocked=fixed_store, auto_lock=0)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_add_form_80x24(snap_compare: Any, make_app: AppFactory, fixed_store: VaultStore) -> None:
+    """The add form at 80x24: its rounded border whole on all four sides, the style picker and
+    the name field full width inside it, the rest of the fields reached by scrolling (a
+    scrollbar on the right); nothing is cut at the screen's edge."""
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _settle(pilot)
+        await pilot.press("a")
+        for _ in range(250):
+            screen = pilot.app.screen
+            built = isinstance(screen, CredentialFormScreen) and screen.query("#sec-app-secret")
+            if built and screen.focused is not None and screen.focused.id == "name":
+                break
+            await pilot.pause(0.02)
+        _steady_cursors(pilot)
+        await pilot.pause()
+
+    app = make_app(unlocked=fixed_store, auto_lock=0)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_main_screen_200x50(
+    snap_compare: Any, make_app: AppFactory, fixed_store: VaultStore
+) -> None:
+    """A 200x50 terminal: the columns spread over the whole width, every style name in full
+    ("oauth2-client-credentials", no "…"), the name column wide, the root secret at the right
+    edge; the status line has room for everything, the sort and the reminders included."""
+    app = make_app(unlocked=fixed_store, auto_lock=300)
+    assert snap_compare(app, terminal_size=(200, 50), run_before=_settle_countdown)
+
+
+async def _settle_countdown(pilot: Pilot[Any]) -> None:
+    """As ``_settle``, with the idle countdown restarted just before the picture: it shows
+    4:59 however long the machine took to get here."""
+    await _settle(pilot)
+    pilot.app.last_activity = time.time()
+    screen = pilot.app.screen
+    assert isinstance(screen, MainScreen)
+    screen.tick()
+    await pilot.pause()

@@ -23,6 +23,7 @@ from vault.core.config import DEFAULT_THEME, Config, load_config, save_theme
 from vault.core.crypto import KdfParams
 from vault.core.errors import ConfigError
 from vault.core.store import VaultStore
+from vault.tui import agent_words
 from vault.tui.clipwords import cleared_sentence
 from vault.tui.crash import crash_report
 from vault.tui.resume import Resume, remember
@@ -78,6 +79,8 @@ class TokenVaultApp(App[int]):
         self.revealed: tuple[str, float] | None = None
         """(credential name, until) while the reveal key shows one token."""
         self.theme_names: list[str] = []
+        self.started_agent = False
+        """This app started the vault's session agent (the demo ends it on the way out)."""
         self.initial_store: VaultStore | None = None
         """An already unlocked store to open straight away (the demo, benchmarks)."""
         self.resume: Resume | None = None
@@ -193,6 +196,9 @@ class TokenVaultApp(App[int]):
             self.call_from_thread(
                 self.notify, f"The session agent did not start: {exc}", severity="warning"
             )
+            return
+        self.started_agent = True
+        self.call_from_thread(self.notify, agent_words.started(agent_status(path)), timeout=6)
 
     @work(thread=True, exclusive=True, group="agent")
     def _stop_agent(self, path: Path) -> None:
@@ -436,4 +442,10 @@ def run_tui(vault_path: Path) -> int:
     except Exception as exc:  # a failure outside Textual's own handler
         print(crash_report(exc, app.known_secrets()), file=sys.stderr)
         return 1
+    if agent_may_run(vault_path):
+        from vault.agent.client import agent_status
+
+        status = agent_status(vault_path)
+        if status is not None:  # quitting the TUI leaves the CLI unlocked: say so, and until when
+            print(agent_words.still_running(status))
     return app.return_code or 0

@@ -166,5 +166,14 @@ def demo_main() -> int:
         fixtures.seed(sim)
         app = demo_app(Path(tmp), sim.url)
         app.run()
+        from vault.agent.location import agent_may_run
+
+        if app.started_agent or agent_may_run(app.vault_path):
+            # Its vault is about to be deleted: an agent left running would hold a dead key.
+            # Any agent of this throwaway vault is the demo's (a start that timed out too).
+            from vault.agent.client import stop_agent
+
+            if stop_agent(app.vault_path):
+                print("The session agent the demo started has ended.")
         print(f"Demo vault removed; the simulator on {sim.url} stopped.")
         return app.return_code or 0

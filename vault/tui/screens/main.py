@@ -16,6 +16,7 @@ from vault.agent.location import agent_may_run
 from vault.core.clock import now, parse_utc
 from vault.core.errors import VaultError
 from vault.core.store import VaultStore
+from vault.tui import agent_words
 from vault.tui.actions import TokenActions
 from vault.tui.counts import Counts, count_problems, reword
 from vault.tui.resume import Resume, restore
@@ -198,10 +199,7 @@ class MainScreen(TokenActions):
             plan = agent_schedule(self.store.path, name)
             status = agent_status(self.store.path)
         self.app.call_from_thread(setattr, self, "_agent_plan", plan)
-        until = status.get("locks_at") if status else None
-        # Local time: it is read against the clock on the wall.
-        shown = parse_utc(until).astimezone().strftime("%H:%M") if until else None
-        self.app.call_from_thread(setattr, self, "_agent_until", shown)
+        self.app.call_from_thread(setattr, self, "_agent_until", agent_words.until(status))
 
     def _agent_line(self, name: str) -> str | None:
         """ "the agent refreshes at 14:02" for ``name`` while an agent refreshes, else None."""
@@ -253,6 +251,8 @@ class MainScreen(TokenActions):
 
     def _update_details(self) -> None:
         pane = self.query_one(DetailsPane)
+        # The reveal key opens the pane too: app.tcss hides the list behind a full-screen pane.
+        self.set_class(pane.has_class("-open"), "-details-open")
         if not pane.has_class("-open"):
             return
         cred = self.table.selected
@@ -303,8 +303,9 @@ class MainScreen(TokenActions):
         pane = self.query_one(DetailsPane)
         pane.set_class(view != "list", "-open")
         self.set_class(view == "details", "-full-details")
-        self.table.focus()  # keys still move the cursor; the pane follows it
         self._update_details()
+        # Full screen, the arrows scroll the pane (k9s describe); otherwise they move the list.
+        (pane if self.view == "details" else self.table).focus()
 
     def action_details(self) -> None:
         self.set_view("list" if self.view != "list" else "split")
