@@ -7,6 +7,7 @@ runs under a bounded pytest timeout as well as ``wait_for``'s own.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +33,13 @@ def _fifo(path: Path) -> Path:
     return path
 
 
+def _release(fifo: Path) -> None:
+    """Open the FIFO's write end once, so a reader wrongly blocked in ``open`` (a worker
+    thread the app would wait for at exit) gets EOF and the test fails instead of hanging."""
+    with contextlib.suppress(OSError):  # ENXIO: nobody is reading it, as it should be
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+
 @pytest.mark.timeout(60)
 @pytest.mark.parametrize("kind", ["a FIFO", "a character device"])
 async def test_the_form_refuses_a_pem_path_that_is_no_regular_file(
@@ -47,7 +55,11 @@ async def test_the_form_refuses_a_pem_path_that_is_no_regular_file(
         fill(form, "from-fifo", values | {"sec-private-key": "", "pem-path": str(path)})
         await pilot.press("ctrl+s")
         error = form.query_one("#form-error", Static)
-        await wait_for(pilot, lambda: kind in str(error.render()))
+        try:
+            await wait_for(pilot, lambda: kind in str(error.render()))
+        finally:
+            if kind == "a FIFO":
+                _release(path)
         assert f"{path}: it is {kind}, not a regular file" in str(error.render())
         assert isinstance(app.screen, CredentialFormScreen)
     assert "from-fifo" not in store.reload().credentials
