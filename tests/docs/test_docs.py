@@ -186,7 +186,7 @@ def test_the_citation_check_catches_mistakes() -> None:
 
 # -- (c) binding ids ------------------------------------------------------------------------------
 
-KEY_NAMES = {"question_mark": "?", "slash": "/"}
+KEY_NAMES = {"question_mark": "?", "slash": "/", "plus": "+"}
 
 
 def section_rows(text: str, heading: str) -> list[list[str]]:
