@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pytest
 
 from tests.cli.conftest import Run
 from tests.cli.interchange_support import CLIENT_SECRET, sim
+from tests.hostile_support import HostileServer, json_answer, token_body
 from vault.core.clock import now, parse_utc
 from vault.core.store import VaultStore
 from vault.sim import Simulator
@@ -158,3 +160,33 @@ def test_a_provider_failure_writes_nothing(oauth: Run, sim: Simulator, tmp_path:
     assert run.returncode == 1 and "401" in run.stderr
     assert not target.exists()
     _no_root_secret(run.stdout + run.stderr)
+
+
+HOSTILE_TOKEN = "ok'`pwd>ran-backtick`$(pwd>ran-dollar)\"\\end"
+"""Visible ASCII, so the token check lets it in: a single quote, a backtick, $(...), a double
+quote and a backslash."""
+
+
+def test_a_hostile_token_sources_as_itself_and_runs_nothing(
+    initialised: Run, tmp_path: Path
+) -> None:
+    """`set -a; . tokens.env` (the way people load a .env into bash) gives the token byte for
+    byte and runs nothing it holds: the provider chooses the token, not what the shell runs."""
+    with HostileServer() as provider:
+        provider.answer = json_answer(token_body(HOSTILE_TOKEN))
+        initialised(
+            "add", "odd", "--provider", "oauth2-client-credentials", "--base-url", provider.url,
+            "--client-id", "c", "--secret-stdin", input="s\n", ok=True,
+        )  # fmt: skip
+        target = tmp_path / "tokens.env"
+        initialised("export", "odd", "--format", "dotenv", "-o", str(target), ok=True)
+    shell = tmp_path / "shell"
+    shell.mkdir()
+    loaded = subprocess.run(
+        ["bash", "--norc", "--noprofile", "-c", 'set -a; . "$1"; printf %s "$ODD_TOKEN"', "bash",
+         str(target)],
+        capture_output=True, text=True, cwd=shell, timeout=30, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert loaded.stderr == ""
+    assert loaded.stdout == HOSTILE_TOKEN
+    assert list(shell.iterdir()) == []

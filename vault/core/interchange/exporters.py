@@ -76,7 +76,11 @@ def _dotenv_value(value: str) -> str:
         return value
     if "'" not in value:
         return f"'{value}'"
+    # The provider chose these characters, and people load a .env with `set -a; . FILE`: in
+    # double quotes bash still runs `...` and $(...), so every one of \ " $ ` is escaped
+    # (docker compose's and godotenv's parsers read each \X back as X too).
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+    escaped = escaped.replace("`", "\\`")
     return f'"{escaped}"'
 
 
