@@ -119,6 +119,28 @@ def test_the_guide_shows_every_command() -> None:
     assert not missing, f"docs/guide.md never shows: {missing}"
 
 
+def map_problems(words: list[str]) -> list[str]:
+    """Fields an `import dotenv ... --map VAR=NAME:FIELD --provider STYLE` line names that
+    STYLE does not have (the command would refuse the line a reader copies)."""
+    from vault.core.interchange.plan import field_kind
+
+    if words[:2] != ["import", "dotenv"] or "--provider" not in words:
+        return []
+    style = words[words.index("--provider") + 1]
+    maps = [words[i + 1] for i, word in enumerate(words[:-1]) if word == "--map"]
+    fields = [m.partition("=")[2].partition(":")[2] for m in maps]
+    return [f"{style} has no field {f!r}" for f in fields if field_kind(style, f) is None]
+
+
+def test_documented_maps_name_fields_of_their_style() -> None:
+    found = invocations((ROOT / "docs/guide.md").read_text(encoding="utf-8"))
+    assert any(words[:2] == ["import", "dotenv"] for _, words in found)
+    problems = [f"{line!r}: {p}" for line, words in found for p in map_problems(words)]
+    assert not problems, "docs/guide.md:\n" + "\n".join(problems)
+    assert map_problems(["import", "dotenv", ".env", "--map", "K=a:nope", "--provider",
+                         "app-token"]) == ["app-token has no field 'nope'"]  # fmt: skip
+
+
 def test_the_command_check_catches_mistakes() -> None:
     planted = (
         "`tokenvault frobnicate`\n"
