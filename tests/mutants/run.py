@@ -154,13 +154,15 @@ def run_tests(copy: Path, tests: tuple[str, ...], env: dict[str, str]) -> tuple[
     return done.returncode, done.stdout[-3000:] + done.stderr[-2000:]
 
 
-def in_copy(files: list[str], mutant: Mutant | None, tests: tuple[str, ...]) -> Outcome:
+def in_copy(mutant: Mutant | None, tests: tuple[str, ...]) -> Outcome:
     """Run ``tests`` in a fresh copy, with ``mutant`` applied (None: the baseline)."""
     name = mutant.name if mutant else "(baseline: no mutation)"
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="tv-mutant-") as tmp:
         copy = Path(tmp) / "tree"
-        copy_tree(files, copy)
+        # Listed for each copy, not once per run: while others work in the tree, a module
+        # added after the run began is imported by files copied as they are now.
+        copy_tree(tree_files(), copy)
         if mutant is not None:
             source = copy / mutant.file
             if not source.is_file():
@@ -226,12 +228,11 @@ def main(argv: list[str] | None = None) -> int:
         if unknown:
             parser.error(f"no mutation named {', '.join(unknown)} (see --list)")
         mutants = [m for m in mutants if m.name in args.only]
-    files = tree_files()
 
     if not args.no_baseline:
         # A test that already fails would "catch" every mutation: check they pass first.
         everything = tuple(sorted({t for m in mutants for t in m.tests}))
-        base = in_copy(files, None, everything)
+        base = in_copy(None, everything)
         print(f"baseline: {len(everything)} test paths {base.verdict} in {base.seconds:.0f} s")
         if base.verdict != "passed":
             print(base.detail)
@@ -240,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     outcomes: list[Outcome] = []
     width = max(len(m.name) for m in mutants)
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = [pool.submit(in_copy, files, m, m.tests) for m in mutants]
+        futures = [pool.submit(in_copy, m, m.tests) for m in mutants]
         for future in futures:
             outcome = future.result()
             outcomes.append(outcome)
