@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -135,7 +136,9 @@ def test_token_from_a_killed_agent_falls_back_with_one_sentence(
     assert run_cli("token", "svc-0", passphrase=True).stderr == ""  # quiet from then on
 
 
-@pytest.mark.parametrize("args", [("token", "svc-0"), ("list", "--json"), ("show", "svc-0")])
+@pytest.mark.parametrize(
+    "args", [("token", "svc-0"), ("list", "--json"), ("show", "svc-0"), ("show", "svc-0", "--json")]
+)
 def test_a_stuck_agent_costs_one_timeout_and_one_sentence(
     vault: Path, agents: Agents, args: tuple[str, ...]
 ) -> None:
@@ -155,14 +158,45 @@ def test_a_stuck_agent_costs_one_timeout_and_one_sentence(
     assert took < 2 * client.CALL_TIMEOUT, took
 
 
+@pytest.mark.parametrize("json_flag", [(), ("--json",)], ids=["plain", "json"])
 def test_a_request_the_agent_refuses_is_retried_through_the_key_silently(
-    vault: Path, agents: Agents
+    vault: Path, agents: Agents, json_flag: tuple[str, ...]
 ) -> None:
     """An agent that says no (one predating `show`, or a name it will not look up) is alive:
-    its key still opens the vault, so the command works and says nothing about the agent."""
+    its key still opens the vault, so the command works and says nothing about the agent.
+    `show NAME --json` takes the quick path (vault.cli.quick), plain `show` the full one."""
     fill(vault, names=1)
     agents.start()
     long_name = "x" * (protocol.MAX_NAME + 1)  # the agent refuses a name this long
-    result = run_cli("show", long_name)  # no passphrase: only the agent's key can open it
+    # No passphrase: only the agent's key can open it.
+    result = run_cli("show", long_name, *json_flag)
     assert result.returncode == 1
     assert result.stderr == f"tokenvault: No credential named {long_name!r} in this vault.\n"
+
+
+OTHER_UID = 65534
+"""nobody: the owner of a socket planted where the agent's would be."""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to chown the socket to another uid")
+@pytest.mark.parametrize("args", [("token", "svc-0"), ("list", "--json"), ("status",)])
+def test_a_socket_of_another_user_is_never_asked(vault: Path, args: tuple[str, ...]) -> None:
+    """Anyone who can create the socket's name could answer with their own token or rows:
+    the quick path checks the socket's owner before connecting, says so once, and the
+    command goes on with the passphrase (status shows "locked")."""
+    fill(vault, names=1)
+    sock = socket_path(vault)
+    sock.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+        listener.bind(os.fspath(sock))
+        listener.listen(1)
+        os.lchown(sock, OTHER_UID, OTHER_UID)
+        result = run_cli(*args, passphrase=True)
+        listener.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # nobody connected
+    assert result.returncode == 0, result.stderr
+    assert ("TOKEN-VALUE-0000" in result.stdout) == (args[0] == "token")
+    assert result.stdout.startswith("locked") == (args[0] == "status")
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "belongs to another user and was not used" in lines[0], lines

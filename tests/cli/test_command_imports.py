@@ -34,6 +34,12 @@ atexit.register(_record)
 NETWORK = {"httpx", "jwt"}
 UI = {"textual", "rich"}
 CRYPTO = {"cryptography", "argon2", "vault.core.store"}
+STARTUP = {
+    *("typing", "pathlib", "hashlib", "socket", "json", "re", "argparse", "platformdirs"),
+    *("vault.agent.client", "vault.agent.protocol", "vault.cli.common"),
+}
+"""What `token NAME` and `status` with an agent never load (vault.agent.wire): each costs
+1-6 ms of a budget of `pass show`'s ~22 ms, where the interpreter alone takes ~9."""
 
 
 @pytest.fixture
@@ -186,8 +192,34 @@ def test_with_an_agent_the_fast_commands_load_no_crypto(
     subprocess.run([TOKENVAULT, "unlock"], env=filled, capture_output=True, check=True, timeout=60)
     modules = imported(filled, tmp_path, *args)
     assert tops(modules, NETWORK | UI | CRYPTO) == set(), args
-    if args[0] in ("token", "status"):
-        assert "argparse" not in modules, args  # answered before the parser was built
+    if args in (("token", "gh"), ("status",)):
+        assert tops(modules, STARTUP) == set(), args
+    # All of them but `agent status` are answered before the parser is built.
+    assert ("argparse" in modules) == (args[0] == "agent"), args
+    assert ("vault.cli.common" in modules) == (args[0] == "agent"), args
+
+
+def test_without_xdg_runtime_dir_the_quick_path_finds_the_agent_as_lean(
+    filled: dict[str, str], tmp_path: Path
+) -> None:
+    """The runtime folder named by the pointer in the state folder (vault.core.rundir) is read
+    without platformdirs or pathlib, and the agent found there answers."""
+    env = {k: v for k, v in filled.items() if k != "XDG_RUNTIME_DIR"}
+    env["XDG_STATE_HOME"] = str(tmp_path / "state")
+    run = {"env": env, "capture_output": True, "timeout": 60, "text": True}
+    subprocess.run([TOKENVAULT, "unlock"], check=True, **run)  # type: ignore[call-overload]
+    pointer = tmp_path / "state" / "tokenvault" / "runtime-dir"
+    folder = Path(pointer.read_text().strip())
+    try:
+        modules = imported(env, tmp_path, "token", "gh")
+        token = subprocess.run([TOKENVAULT, "token", "gh"], **run)  # type: ignore[call-overload]
+    finally:
+        subprocess.run([TOKENVAULT, "lock"], **run)  # type: ignore[call-overload]
+        for leftover in folder.iterdir():
+            leftover.unlink()
+        folder.rmdir()
+    assert token.stdout == "TOKEN-1\n" and token.stderr == ""
+    assert tops(modules, STARTUP | CRYPTO) == set()
 
 
 def test_the_hook_sees_a_command_that_does_load_the_network_stack(

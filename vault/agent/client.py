@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import fcntl
 import json
 import os
-import socket
 import sys
 import time
 from collections.abc import Callable
@@ -20,15 +18,15 @@ from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vault.agent import protocol
-from vault.agent.location import canonical, lock_path, private_runtime_dir, socket_path
+from vault.agent import protocol, wire
+from vault.agent.location import canonical, private_runtime_dir, socket_path
 from vault.agent.protocol import KEY_BYTES
 from vault.core.errors import VaultError, VaultFileError
 
 if TYPE_CHECKING:  # the store (and its crypto) loads only when a key is in hand
     from vault.core.store import VaultStore
 
-CALL_TIMEOUT = 1.0
+CALL_TIMEOUT = wire.CALL_TIMEOUT
 """A live agent answers in well under a millisecond; past this the caller uses the passphrase."""
 
 START_TIMEOUT = 15.0
@@ -38,14 +36,8 @@ STOP_TIMEOUT = 3.0
 
 Problem = Callable[[str], None]
 
-REFUSED = "The agent refused the request"
+REFUSED = wire.REFUSED
 """How a problem sentence starts when the agent answered, but no (``agent_view`` tells it apart)."""
-
-
-def _socket_is_ours(path: Path) -> bool:
-    with suppress(OSError):
-        return os.lstat(path).st_uid == os.getuid()
-    return False
 
 
 def remove_if_stale(vault: Path) -> bool:
@@ -54,63 +46,17 @@ def remove_if_stale(vault: Path) -> bool:
     A live agent holds its lock file for its whole life, so a free lock proves the socket is
     a leftover (an agent killed with SIGKILL cannot remove its own socket).
     """
-    sock = socket_path(vault)
-    if not os.path.lexists(sock):
-        return False
-    try:
-        fd = os.open(lock_path(vault), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        return False  # an agent is alive (starting, or busy): leave its socket alone
-    try:
-        with suppress(FileNotFoundError):
-            os.unlink(sock)
-        return True
-    finally:
-        os.close(fd)
+    return wire.remove_if_stale(os.fspath(socket_path(vault)))
 
 
 def _call(vault: Path, op: str, on_problem: Problem | None, **fields: Any) -> dict[str, Any] | None:
     """One request; the reply, or None (``on_problem`` hears why when a socket existed)."""
-    vault = canonical(vault)
-    sock_path = socket_path(vault)
-    if not os.path.lexists(sock_path):
-        return None
-    if not _socket_is_ours(sock_path):
-        if on_problem:
-            on_problem(f"The agent socket {sock_path} belongs to another user and was not used")
-        return None
-    problem: str
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
-            conn.settimeout(CALL_TIMEOUT)
-            conn.connect(os.fspath(sock_path))
-            protocol.send(conn, protocol.request(op, **fields))
-            answer = protocol.receive(conn)
-    except (ConnectionRefusedError, FileNotFoundError):
-        problem = "The agent's socket was left by an agent that is no longer running"
-    except TimeoutError:
-        # Accepted by the kernel but never answered: a stopped (SIGSTOP) or wedged agent.
-        problem = (
-            f"The agent is not answering (no reply within {CALL_TIMEOUT:g} s; it may be stopped)"
-        )
-    except (protocol.ProtocolError, OSError):
-        problem = "The agent stopped answering in the middle of a request"
-    else:
-        if answer.get("ok") is True and answer.get("v") == protocol.VERSION:
-            return answer
-        reason = str(answer.get("error") or "no reason given")[:200].rstrip(".")
-        if on_problem:
-            on_problem(f"{REFUSED} ({reason})")
-        return None
-    remove_if_stale(vault)
-    if on_problem:
+    # The same exchange the quick commands make (vault.agent.wire), from the full lookup of
+    # the socket (which creates the runtime folder when it is missing).
+    answer, problem = wire.ask(os.fspath(socket_path(canonical(vault))), op, **fields)
+    if problem is not None and on_problem:
         on_problem(problem)
-    return None
+    return answer
 
 
 # -- what the CLI and the TUI call -------------------------------------------------------------

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from pathlib import Path
 
+from vault.agent import wire
 from vault.core.errors import VaultError
 from vault.core.paths import ensure_private_dir, runtime_dir
 
@@ -20,8 +20,7 @@ def canonical(vault: Path) -> Path:
 
 
 def _stem(vault: Path) -> str:
-    digest = hashlib.sha256(os.fsencode(canonical(vault))).hexdigest()[:16]
-    return f"agent-{digest}"
+    return wire.stem(os.fspath(canonical(vault)))  # the quick commands name it the same way
 
 
 def socket_path(vault: Path) -> Path:

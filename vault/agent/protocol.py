@@ -8,11 +8,13 @@ never a crash.
 from __future__ import annotations
 
 import json
-import socket
 import struct
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vault.core.errors import VaultError
+
+if TYPE_CHECKING:  # only typed: the CLI talks through vault.agent.wire (no enum, selectors)
+    import socket
 
 VERSION = 1
 """Bumped on any incompatible change; a peer speaking another version gets an error."""

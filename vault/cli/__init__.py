@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
-from importlib import import_module
-from typing import TYPE_CHECKING
 
 from vault import __version__
 
+# Not typing's TYPE_CHECKING: `import typing` (re, collections, contextlib) costs ~6 ms, a
+# quarter of what `tokenvault token NAME` may take in all (bench/peers.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable, Sequence
@@ -95,6 +96,7 @@ def first_positional(argv: Sequence[str]) -> str | None:
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line, or with ``only`` just that command's sub-parser."""
     import argparse
+    from importlib import import_module
     from typing import cast
 
     if only is not None and only not in COMMANDS:
@@ -132,21 +134,28 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from vault.cli.output import err
+    # Only what the quick path needs is loaded before it runs (vault.cli.quick); the error
+    # classes are plain classes, and output loads once something is printed.
     from vault.core.errors import VaultError
 
     words = sys.argv[1:] if argv is None else list(argv)
     try:
         return _run(words)
     except VaultError as exc:
+        from vault.cli.output import err
+
         err(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
+        from vault.cli.output import err
+
         err("interrupted; nothing more was changed.")
         return 130
     except BrokenPipeError:
         return 1
     except OSError as exc:
+        from vault.cli.output import err
+
         # A file or folder the user named is unusable (a directory, no permission, ...).
         where = f" ({exc.filename})" if exc.filename else ""
         err(f"{exc.strerror or type(exc).__name__}{where}; nothing was changed.")
@@ -154,12 +163,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(words: list[str]) -> int:
-    from vault.cli.quick import answer
+    from vault.cli.quick import answer, token_arguments
 
     hints = answer(words)
     if isinstance(hints, int):
         return hints  # the agent answered: argparse and the command modules never loaded
-    args = build_parser(first_positional(words)).parse_args(words)
+    # A plain `token NAME` the agent could not answer needs no parser either.
+    args = token_arguments(words) or build_parser(first_positional(words)).parse_args(words)
     for hint, value in hints.items():
         setattr(args, hint, value)
     handler: Handler | None = getattr(args, "func", None)

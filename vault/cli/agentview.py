@@ -17,6 +17,8 @@ def from_agent(args: argparse.Namespace, op: str, **fields: Any) -> dict[str, An
     caller's ``open_store`` goes straight to the passphrase (``args.agent_unusable``), so a
     stuck agent costs one timeout, not two.
     """
+    if getattr(args, "agent_unusable", False):
+        return None  # the quick path found it failing and said so (vault.cli.quick)
     path = vault_path(args)
     problems: list[str] = []
     answer = agent_client.agent_view(path, op, problems.append, **fields)

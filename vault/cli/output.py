@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import Any
 
 from vault.core.names import printable
 
-# Its own module, importing only json and the name escaper, so the quick path
-# (vault.cli.quick) prints exactly what the full commands print without loading vault.cli.common.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+# Its own module, importing only the name escaper (json when JSON is printed), so the quick
+# path (vault.cli.quick) prints exactly what the full commands print without loading
+# vault.cli.common, typing or re.
 
 
 def out(text: str = "") -> None:
@@ -22,4 +25,6 @@ def err(text: str) -> None:
 
 
 def print_json(value: Any) -> None:
+    import json
+
     out(json.dumps(value, indent=2, sort_keys=False))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import struct
 from dataclasses import dataclass
 
 from vault.core import crypto
 from vault.core.crypto import KdfParams
+from vault.core.digest import sha256  # the header checksum: no OpenSSL load for 100 bytes
 from vault.core.errors import (
     NotAVault,
     UnsupportedFormat,
@@ -58,7 +58,7 @@ class Header:
             self.payload_nonce,
             self.payload_length,
         )
-        return fixed + hashlib.sha256(fixed).digest()
+        return fixed + sha256(fixed).digest()
 
 
 def wrap_key(kek: bytes, data_key: bytes, kdf: KdfParams, salt: bytes) -> tuple[bytes, bytes]:
@@ -94,7 +94,7 @@ def parse_header(blob: bytes) -> Header:
         )
     if version == 0:
         raise VaultCorrupted("The vault header is damaged (format version 0).", part="header")
-    if hashlib.sha256(blob[:CHECKSUM_START]).digest() != blob[CHECKSUM_START:HEADER_SIZE]:
+    if sha256(blob[:CHECKSUM_START]).digest() != blob[CHECKSUM_START:HEADER_SIZE]:
         raise VaultCorrupted(
             "The vault header is damaged or was tampered with (checksum mismatch). "
             "Restore the backup with `tokenvault restore-backup`.",

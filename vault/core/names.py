@@ -9,7 +9,6 @@ stored, and any provider's text, are shown through :func:`printable`, never raw.
 
 from __future__ import annotations
 
-import shlex
 import unicodedata
 
 from vault.core.errors import UsageError
@@ -56,6 +55,8 @@ def shell_word(name: str) -> str:
     back to the same bytes), so the result is both terminal-safe and pasteable.
     """
     if not any(_unsafe(ch) for ch in name):
+        import shlex  # here: printable() is on every command's path, and shlex loads re
+
         return shlex.quote(name)
     body = "".join(_escape(ch) if _unsafe(ch) else "\\" + ch if ch in "\\'" else ch for ch in name)
     return f"$'{body}'"

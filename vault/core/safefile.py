@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import stat
 from pathlib import Path
 
@@ -99,7 +98,7 @@ def write_through(path: Path, data: bytes, what: str, error: type[VaultError] = 
     target. A dangling or looping link gets one sentence and nothing is written.
     """
     target = _resolve_target(path, what, error)
-    tmp = target.parent / f".{target.name}.tmp-{secrets.token_hex(6)}"
+    tmp = target.parent / f".{target.name}.tmp-{os.urandom(6).hex()}"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         try:

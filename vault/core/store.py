@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -157,7 +156,7 @@ def write_atomic(path: Path, blob: bytes, keep_backup: bool = True) -> None:
 
 def _write_temp(path: Path, blob: bytes) -> Path:
     """A new temp file beside ``path`` holding ``blob``, created 0600 before any byte, fsynced."""
-    tmp = path.parent / f"{_temp_prefix(path)}{secrets.token_hex(6)}"
+    tmp = path.parent / f"{_temp_prefix(path)}{os.urandom(6).hex()}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, FILE_MODE)
     try:
         view = memoryview(blob)
@@ -191,7 +190,7 @@ def _link_as(source: Path, dest: Path, vault: Path) -> None:
     new one (a crash leaves at most a temp name, which the next lock removes).
     """
     # Named as a temp file of ``vault``, so the next lock removes it if we are killed here.
-    staging = vault.parent / f"{_temp_prefix(vault)}link-{secrets.token_hex(4)}"
+    staging = vault.parent / f"{_temp_prefix(vault)}link-{os.urandom(4).hex()}"
     try:
         os.link(source, staging, follow_symlinks=False)
     except OSError:
