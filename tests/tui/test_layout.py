@@ -12,6 +12,7 @@ from textual.widgets import Static
 from tests.tui.conftest import on_main, wait_for
 from vault.core import clock
 from vault.core.clock import now
+from vault.core.model import Credential
 from vault.core.store import VaultStore
 from vault.tui.app import TokenVaultApp
 from vault.tui.screens.main import MainScreen
@@ -275,3 +276,59 @@ async def test_a_tick_redraws_only_rows_whose_text_or_bar_moved(
         list_.tick()
         await pilot.pause(0.1)
         assert set(drawn) == {1}
+        # ...with the new words in the changed cells and the rest of the row as it was.
+        row = next(line for line in screen_lines(app) if "shiftiq-reports" in line)
+        assert "7d 4h" in row and "secret 8d" in row and "secret-exchange" in row, row
+
+
+async def test_a_list_longer_than_the_screen_shows_every_line_it_has(
+    make_app: AppFactory, fixed_store: VaultStore
+) -> None:
+    """No sideways scrollbar over the last row, and no column under the vertical one."""
+    with fixed_store.transaction() as data:
+        for i in range(40):
+            data.credentials[f"extra-{i:02d}"] = Credential(f"extra-{i:02d}", "app-token")
+    app = make_app(unlocked=fixed_store, auto_lock=0)
+    async with app.run_test(size=(120, 24)) as pilot:
+        await opened(pilot, app)
+        list_ = table(app)
+        await wait_for(pilot, lambda: list_.show_vertical_scrollbar)
+        await pilot.pause()
+        region = list_.region
+        header, *rows = screen_lines(app)[region.y : region.bottom]
+        assert header.rstrip().endswith("root secret"), header
+        assert len(rows) == region.height - 1
+        for line, name in zip(rows, list_.visible_names, strict=False):
+            assert name in line, (name, line)
+        # The cursor's last line without scrolling is one a person can see.
+        await pilot.press(*["down"] * (len(rows) - 1))
+        await pilot.pause()
+        assert list_.scroll_y == 0 and list_.selected_name in screen_lines(app)[region.bottom - 1]
+
+
+def test_every_cell_is_exactly_its_column_wide(frozen_clock: Any) -> None:
+    """The list builds a row's strip with its length given, not measured, and a redraw reuses
+    unchanged cells: a cell one cell too wide or narrow would shift or garble the row."""
+    from rich.cells import cell_len
+    from rich.style import Style
+
+    from tests.tui.conftest import fixed_credentials
+    from vault.tui.widgets.row_cells import COLUMNS, cell, columns, row_state, row_width, spans
+
+    creds = fixed_credentials(frozen_clock)
+    creds.append(Credential("名前-テスト-" + "x" * 60, "app-token"))  # wide glyphs, cut
+    plain = Style()
+    for width in (60, 80, 99, 100, 110, 140, 200):
+        widths = columns(width)
+        for cred in creds:
+            for busy in ((), (cred.name,)):
+                state = row_state(cred, frozen_clock, widths[3], busy, {cred.name: "refreshing…"})
+                sizes = [
+                    sum(
+                        cell_len(s.text)
+                        for s in cell(i, cred, state, widths, plain, lambda _: plain)
+                    )
+                    for i in range(COLUMNS)
+                ]
+                assert sizes == [w for _, w in spans(widths)], (width, cred.name, sizes)
+                assert sum(sizes) == row_width(widths)

@@ -88,6 +88,19 @@ def count_problems(creds: Collection[Credential], at: datetime, notify: NotifySe
 def reword(
     counts: Counts, creds: dict[str, Credential], at: datetime, notify: NotifySettings
 ) -> None:
-    """Fresh words ("expires in 4m 10s") for the reminders already shown, without a full pass."""
-    named = {r.name for r in counts.reminders}
-    counts.reminders = due([creds[n] for n in named if n in creds], at, notify)
+    """Fresh words ("expires in 4m 10s") for the reminders already shown, without a full pass.
+
+    The status line words the most urgent one and counts the rest: only the first is worded
+    again (hundreds of root secrets within their notice made this the costliest part of an
+    idle second); the rest keep theirs until the next full pass.
+    """
+    if not counts.reminders:
+        return
+    first = counts.reminders[0]
+    cred = creds.get(first.name)
+    fresh = [r for r in due([cred], at, notify) if r.kind == first.kind] if cred else []
+    if fresh:
+        counts.reminders[0] = fresh[0]
+    else:  # it went (a moment passed between passes): word them all again
+        named = {r.name for r in counts.reminders}
+        counts.reminders = due([creds[n] for n in named if n in creds], at, notify)

@@ -24,7 +24,17 @@ from textual.strip import Strip
 
 from vault.core.clock import now
 from vault.core.model import Credential
-from vault.tui.widgets.row_cells import LABELS, Widths, columns, pad, row_segments, row_state, spans
+from vault.tui.widgets.row_cells import (
+    COLUMNS,
+    LABELS,
+    Widths,
+    cell,
+    columns,
+    pad,
+    row_state,
+    row_width,
+    spans,
+)
 from vault.tui.widgets.row_order import SORTS, ordered, pin
 
 __all__ = ["SORTS", "CredentialList"]
@@ -45,7 +55,7 @@ class CredentialList(ScrollView, can_focus=True):
     """Rows of name, style, status, a live expiry bar and the root secret's thin indicator."""
 
     DEFAULT_CSS = """
-    CredentialList { height: 1fr; background: $surface; }
+    CredentialList { height: 1fr; background: $surface; overflow-x: hidden; }
     CredentialList > .credential-list--header {
         text-style: bold; color: $primary; background: $panel;
     }
@@ -111,6 +121,13 @@ class CredentialList(ScrollView, can_focus=True):
         self._painted: dict[int, tuple[str, bool, tuple[Any, ...]]] = {}
         """Per line on screen: the credential, cursor or not, and each column's visible state
         as last drawn. A tick rewrites only the columns whose state changed."""
+        self._cells: dict[int, tuple[str, bool, Widths, Style, list[list[Segment]]]] = {}
+        """Per line on screen: each column's segments as last drawn, with what they were drawn
+        for (credential, cursor, widths, background). A redrawn row rebuilds only the columns
+        whose state changed and reuses the others (their state is equal: so are their cells)."""
+        self._ticked: dict[int, tuple[str, tuple[Any, ...]]] = {}
+        """States the last tick computed at ``_at`` for the lines it refreshed, so the redraw
+        that follows does not compute them again."""
         self._at: datetime = now()
         """The clock rows are drawn at: the last tick's, so what a tick compared is what a
         partial repaint draws (a second turning in between cannot leave a stale cell)."""
@@ -214,7 +231,7 @@ class CredentialList(ScrollView, can_focus=True):
         else:
             self._unsettled = False
         self._visible = rows
-        self.virtual_size = Size(self.size.width, len(rows) + 1)
+        self.virtual_size = Size(self.view.width, len(rows) + 1)
         self.set_reactive(CredentialList.cursor, max(0, min(index, len(rows) - 1)))
         self._scroll_to_cursor()
         self.refresh()
@@ -238,7 +255,7 @@ class CredentialList(ScrollView, can_focus=True):
             self.post_message(self.Highlighted(self.selected_name))
 
     def _scroll_to_cursor(self) -> None:
-        body = max(1, self.size.height - 1)
+        body = max(1, self.view.height - 1)
         top = int(self.scroll_y)
         if self.cursor < top:
             self.scroll_to(y=self.cursor, animate=False)
@@ -250,7 +267,7 @@ class CredentialList(ScrollView, can_focus=True):
             self.cursor = max(0, min(len(self._visible) - 1, self.cursor + delta))
 
     def action_page(self, direction: int) -> None:
-        self.action_cursor(direction * max(1, self.size.height - 2))
+        self.action_cursor(direction * max(1, self.view.height - 2))
 
     def action_jump(self, index: int) -> None:
         if self._visible:
@@ -267,8 +284,15 @@ class CredentialList(ScrollView, can_focus=True):
             if 0 <= index < len(self._visible):
                 self.cursor = index
 
+    @property
+    def view(self) -> Size:
+        """The cells rows are drawn in: the widget less its scrollbar. Columns laid out over
+        the whole width put the root secret under the scrollbar, and a list as wide as the
+        widget overflowed the view, whose horizontal scrollbar then hid the last row."""
+        return self.scrollable_content_region.size
+
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.size.width, len(self._visible) + 1)
+        self.virtual_size = Size(self.view.width, len(self._visible) + 1)
 
     # -- drawing -------------------------------------------------------------------------
 
@@ -279,29 +303,46 @@ class CredentialList(ScrollView, can_focus=True):
         minutes: most seconds change nothing visible, and then nothing is written at all.
         """
         self._at = at = now()
-        width, height = self.size
+        self._ticked.clear()  # computed at an older clock
+        width, height = self.view
         widths = columns(width)
         where = spans(widths)
         top = int(self.scroll_y)
+        dirty: dict[tuple[int, int], list[int]] = {}  # a column's (x, width) -> changed lines
+        visible, cursor, bar_w, busy, doing = (
+            self._visible,
+            self.cursor,
+            widths[3],
+            self.busy,
+            self.doing,
+        )
         for y in range(1, max(0, height)):
             index = top + y - 1
             painted = self._painted.get(y)
-            if index >= len(self._visible):
+            if index >= len(visible):
                 if painted is not None:
-                    self.refresh(Region(0, y, width, 1))
+                    dirty.setdefault((0, width), []).append(y)
                 continue
-            cred = self._visible[index].cred
-            if painted is None or painted[0] != cred.name or painted[1] != (index == self.cursor):
-                self.refresh(Region(0, y, width, 1))
+            cred = visible[index].cred
+            if painted is None or painted[0] != cred.name or painted[1] != (index == cursor):
+                dirty.setdefault((0, width), []).append(y)
                 continue
-            state = row_state(cred, at, widths[3], self.busy, self.doing)
+            state = row_state(cred, at, bar_w, busy, doing)
+            if state == painted[2]:
+                continue
+            self._ticked[y] = (cred.name, state)
             for (x, w), old, new in zip(where, painted[2], state, strict=True):
                 if old != new and w:
-                    self.refresh(Region(x, y, w, 1))
+                    dirty.setdefault((x, w), []).append(y)
+        # One region per column and run of lines, not one per cell: forty rows whose seconds
+        # tick are one refresh, and the same cells are written.
+        for (x, w), lines in dirty.items():
+            for first, count in _runs(lines):
+                self.refresh(Region(x, first, w, count))
 
     def _column_at(self, x: int) -> str | None:
         """The header label of the column at ``x`` (None left of the names)."""
-        for (start, w), label in zip(spans(columns(self.size.width)), LABELS, strict=True):
+        for (start, w), label in zip(spans(columns(self.view.width)), LABELS, strict=True):
             if start <= x < start + w:
                 return label or None
         return None
@@ -309,7 +350,8 @@ class CredentialList(ScrollView, can_focus=True):
     def render_lines(self, crop: Region) -> list[Strip]:
         # Resolving styles and sizes walks the DOM: once per repaint, not once per row.
         self._base_style = self.rich_style
-        self._frame = (self.size.width, columns(self.size.width), {})
+        width = self.view.width
+        self._frame = (width, columns(width), {})
         try:
             return super().render_lines(crop)
         finally:
@@ -329,27 +371,53 @@ class CredentialList(ScrollView, can_focus=True):
 
     def refresh(self, *regions: Region, **kwargs: Any) -> Any:
         if not regions:
-            self._painted.clear()  # everything is drawn again: no column is known to match
+            # Everything is drawn again: no column is known to match, no cell is reused.
+            self._painted.clear()
+            self._cells.clear()
+            self._ticked.clear()
         return super().refresh(*regions, **kwargs)
 
+    def notify_style_update(self) -> None:
+        # A theme or CSS change: colours differ though no state did.
+        self._cells.clear()
+        super().notify_style_update()
+
     def render_line(self, y: int) -> Strip:
-        width, widths, _ = self._frame or (self.size.width, columns(self.size.width), {})
+        width, widths, _ = self._frame or (self.view.width, columns(self.view.width), {})
         base = self._base_style or self.rich_style
         if y == 0:
             return self._header(width, widths, base)
         index = int(self.scroll_y) + y - 1
         if index >= len(self._visible):
             self._painted.pop(y, None)
+            self._cells.pop(y, None)
             return Strip.blank(width, base)
-        row = self._visible[index]
-        style = base
+        cred = self._visible[index].cred
         cursor = index == self.cursor
-        if cursor:
-            style = base + self.get_component_rich_style("credential-list--cursor")
-        state = row_state(row.cred, self._at, widths[3], self.busy, self.doing)
-        self._painted[y] = (row.cred.name, cursor, state)
-        strip = Strip(row_segments(row.cred, state, widths, style, self._colour))
-        return strip.crop_extend(0, width, style)
+        painted = self._painted.get(y)
+        ticked = self._ticked.pop(y, None)
+        if ticked is not None and ticked[0] == cred.name:
+            state = ticked[1]
+        else:
+            state = row_state(cred, self._at, widths[3], self.busy, self.doing)
+        style = base + self.get_component_rich_style("credential-list--cursor") if cursor else base
+        drawn = self._cells.get(y)
+        key = (cred.name, cursor, widths, base)
+        if painted is not None and drawn is not None and drawn[:4] == key:
+            cells = [
+                old_cells if old == new else cell(i, cred, state, widths, style, self._colour)
+                for i, (old, new, old_cells) in enumerate(
+                    zip(painted[2], state, drawn[4], strict=True)
+                )
+            ]
+        else:
+            cells = [cell(i, cred, state, widths, style, self._colour) for i in range(COLUMNS)]
+        self._painted[y] = (cred.name, cursor, state)
+        self._cells[y] = (*key, cells)
+        segments = [segment for column in cells for segment in column]
+        if row_width(widths) == width:  # the usual case: every cell is its column's width,
+            return Strip(segments, width)  # so the length is known: no measuring, no cropping
+        return Strip(segments).crop_extend(0, width, style)
 
     def _header(self, width: int, widths: Widths, base: Style) -> Strip:
         name_w, style_w, status_w, bar_w, time_w, secret_w = widths
@@ -364,3 +432,14 @@ class CredentialList(ScrollView, can_focus=True):
         title += pad(label("left"), time_w) + pad("root secret", secret_w)
         hstyle = base + self.get_component_rich_style("credential-list--header")
         return Strip([Segment(title, hstyle)]).crop_extend(0, width, hstyle)
+
+
+def _runs(lines: list[int]) -> list[tuple[int, int]]:
+    """(first, count) of each run of consecutive numbers in ascending ``lines``."""
+    out: list[tuple[int, int]] = []
+    for y in lines:
+        if out and out[-1][0] + out[-1][1] == y:
+            out[-1] = (out[-1][0], out[-1][1] + 1)
+        else:
+            out.append((y, 1))
+    return out

@@ -65,6 +65,11 @@ def columns(width: int) -> Widths:
     return name, style, 10, bar, 16, secret
 
 
+def row_width(widths: Widths) -> int:
+    """Cells in a row: the spinner's 2, every column, and the space after the bar."""
+    return 2 + sum(widths) + 1
+
+
 def spans(widths: Widths) -> list[tuple[int, int]]:
     """(x, width) of the spinner, name, style, status, bar, time and secret columns."""
     name_w, style_w, status_w, bar_w, time_w, secret_w = widths
@@ -118,30 +123,58 @@ def row_segments(
 
     ``colour("ok")`` gives a colour class's foreground; ``colour("track")`` the bar's track.
     """
+    return [
+        seg for column in range(COLUMNS) for seg in cell(column, cred, state, widths, style, colour)
+    ]
+
+
+COLUMNS = 7
+"""Spinner, name, style, status, bar, time and root secret: the parts of ``row_state``."""
+
+
+def cell(
+    column: int,
+    cred: Credential,
+    state: tuple[Any, ...],
+    widths: Widths,
+    style: Style,
+    colour: Callable[[str], Style],
+) -> list[Segment]:
+    """One column's segments, exactly its ``spans`` width: a tick redraws a row by rebuilding
+    only the columns whose state changed and reusing the others' segments."""
     name_w, style_w, status_w, bar_w, time_w, secret_w = widths
     mark, _, _, (doing, status), bar, left, secret = state
-    dim = style + colour("dim")
-    segs = [Segment(f"{mark} ", style + colour("busy")) if mark else Segment("  ", style)]
-    # Segments are not markup, but a stored name may still hold control characters.
-    segs.append(Segment(pad(printable(cred.name), name_w), style))
-    segs.append(Segment(pad(printable(cred.provider), style_w), dim))
-    status_colour = colour(_STATUS_CLASS.get(status, "dim"))
-    segs.append(Segment(pad(doing or status.value, status_w), style + status_colour))
-    if bar == ("none",):
-        segs.append(Segment(pad("·" * bar_w, bar_w + 1), dim))
-        segs.append(Segment(pad(left[0], time_w), dim))
-    else:
+    if column == 0:
+        return [Segment(f"{mark} ", style + colour("busy")) if mark else Segment("  ", style)]
+    if column == 1:
+        # Segments are not markup, but a stored name may still hold control characters.
+        return [Segment(pad(printable(cred.name), name_w), style)]
+    if column == 2:
+        return [Segment(pad(printable(cred.provider), style_w), style + colour("dim"))]
+    if column == 3:
+        status_colour = colour(_STATUS_CLASS.get(status, "dim"))
+        return [Segment(pad(doing or status.value, status_w), style + status_colour)]
+    if column == 4:
+        if bar == ("none",):
+            return [Segment(pad("·" * bar_w, bar_w + 1), style + colour("dim"))]
         eighths, level = bar
-        fill = style + colour(level)
-        segs.extend(bar_segments(eighths / (bar_w * 8), bar_w, fill, style + colour("track")))
-        segs.append(Segment(" ", style))
-        segs.append(Segment(pad(left[0], time_w), fill))
+        track = style + colour("track")
+        return [
+            *bar_segments(eighths / (bar_w * 8), bar_w, style + colour(level), track),
+            Segment(" ", style),
+        ]
+    if column == 5:
+        fill = style + colour("dim" if bar == ("none",) else left[1])
+        return [Segment(pad(left[0], time_w), fill)]
     if secret and secret_w:
         thin, label, slevel = secret
         sfill = style + colour(slevel)
-        segs.extend(thin_bar_segments(thin / SECRET_BAR, SECRET_BAR, sfill, dim))
-        segs.append(Segment(" " + pad(label, secret_w - SECRET_BAR - 1), sfill))
-    return segs
+        dim = style + colour("dim")
+        return [
+            *thin_bar_segments(thin / SECRET_BAR, SECRET_BAR, sfill, dim),
+            Segment(" " + pad(label, secret_w - SECRET_BAR - 1), sfill),
+        ]
+    return [Segment(" " * secret_w, style)] if secret_w else []
 
 
 def pad(text: str, width: int) -> str:

@@ -85,7 +85,10 @@ class StatusLine(Static):
             minutes, seconds = divmod(lock_in, 60)
             parts.append((_KEEP_LOCK, f"🔒 lock in {minutes}:{seconds:02d}"))
             _short[parts[-1]] = f"🔒 {minutes}:{seconds:02d}"
-        self._parts = [(keep, markup, _short.get((keep, markup), markup)) for keep, markup in parts]
+        fresh = [(keep, markup, _short.get((keep, markup), markup)) for keep, markup in parts]
+        if fresh == self._parts:
+            return  # the same words as a second ago: fitting them again would change nothing
+        self._parts = fresh
         self._fit()
 
     def on_resize(self) -> None:
