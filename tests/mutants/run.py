@@ -16,8 +16,10 @@ Exit status: 0 when every mutation was caught, 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -145,13 +147,26 @@ def imported_from(copy: Path, env: dict[str, str]) -> Path:
 
 def run_tests(copy: Path, tests: tuple[str, ...], env: dict[str, str]) -> tuple[int, str]:
     cmd = [str(PYTHON), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+    # Its own process group: a mutant that breaks signal forwarding (tokenvault exec) leaves
+    # children waiting forever once pytest is gone; they are ended with the group.
+    proc = subprocess.Popen(
+        cmd,
+        cwd=copy,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
-        done = subprocess.run(
-            cmd, cwd=copy, env=env, capture_output=True, text=True, timeout=TIMEOUT
-        )
+        stdout, stderr = proc.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
         return 1, f"timed out after {TIMEOUT:.0f} s"
-    return done.returncode, done.stdout[-3000:] + done.stderr[-2000:]
+    finally:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    return proc.returncode, stdout[-3000:] + stderr[-2000:]
 
 
 def in_copy(mutant: Mutant | None, tests: tuple[str, ...]) -> Outcome:
