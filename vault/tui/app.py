@@ -23,7 +23,7 @@ from vault.core.config import DEFAULT_THEME, Config, load_config, save_theme
 from vault.core.crypto import KdfParams
 from vault.core.errors import ConfigError
 from vault.core.store import VaultStore
-from vault.tui import agent_words
+from vault.tui import agent_words, terminal_writes
 from vault.tui.clipwords import cleared_sentence
 from vault.tui.crash import crash_report
 from vault.tui.resume import Resume, remember
@@ -89,6 +89,9 @@ class TokenVaultApp(App[int]):
     # -- start-up --------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        # A tick then writes the changed cells, not whole rows (only on the Textual it was
+        # written for; removed again in on_unmount).
+        terminal_writes.install(self)
         found = load_themes()
         for theme in found.themes.values():
             self.register_theme(theme)
@@ -115,6 +118,9 @@ class TokenVaultApp(App[int]):
             self._open_via_agent()
         else:
             self.show_gate()
+
+    def on_unmount(self) -> None:
+        terminal_writes.uninstall(self)
 
     @work(thread=True, exclusive=True, group="agent")
     def _open_via_agent(self) -> None:

@@ -138,11 +138,6 @@ class CredentialList(ScrollView, can_focus=True):
         self.doing: dict[str, str] = {}
         """Name -> what its operation is doing ("refreshing…"), shown in the status column."""
 
-    def on_mount(self) -> None:
-        from vault.tui import terminal_writes
-
-        terminal_writes.install()  # a tick then writes the changed cells, not whole rows
-
     # -- data from the parent ------------------------------------------------------------
 
     def set_credentials(self, creds: Iterable[Credential]) -> None:
