@@ -49,8 +49,9 @@ def tmux(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..
         )
         return out.stdout
 
-    cmd = " ".join(_command())
-    width, height = request.param
+    # (width, height) runs the demo; (width, height, "shell") a shell, as a developer has one.
+    width, height, *what = request.param
+    cmd = "sh" if what == ["shell"] else " ".join(_command())
     run("new-session", "-d", "-s", session, "-x", str(width), "-y", str(height), cmd)
     # The pane stays after the demo exits, so what it prints on the way out can be read.
     run("set-option", "-t", session, "remain-on-exit", "on")
@@ -62,6 +63,11 @@ def tmux(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..
             return run("capture-pane", "-p", "-S", "-", "-t", session)
         if args and args[0] == "pipe":  # everything the app writes to the terminal, from now
             return run("pipe-pane", "-t", session, f"cat >> {args[1]}")
+        if args and args[0] == "cli":  # a tokenvault command outside the pane, same environment
+            done = subprocess.run(
+                [*_command()[:-1], *args[1:]], capture_output=True, text=True, env=env, timeout=60
+            )
+            return f"exit {done.returncode}\n{done.stdout}{done.stderr}"
         return run("send-keys", "-t", session, *args)
 
     try:
@@ -146,3 +152,42 @@ def test_demo_at_80x24_in_tmux(tmux: Callable[..., str], tmp_path: Path) -> None
     while ended not in (pane := tmux("history")) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert ended in pane, pane
+
+
+@pytest.mark.parametrize("tmux", [(100, 30, "shell")], indirect=True)
+def test_quitting_says_the_agent_still_holds_the_key(
+    tmux: Callable[..., str], tmp_path: Path
+) -> None:
+    """Bare `tokenvault` in a shell, with a real agent: after the TUI has started one, and
+    after it opened through one, quitting says the agent still holds the key and until when."""
+    secret = tmp_path / "passphrase"
+    secret.write_text("tmux passphrase\n")
+    secret.chmod(0o600)
+    made = tmux(
+        "cli", "--passphrase-file", str(secret), "init", "--kdf-memory", "16", "--kdf-time", "1"
+    )
+    assert made.startswith("exit 0"), made
+    still = re.compile(
+        r"The session agent still holds this vault's key until \d\d:\d\d, or until\s+"
+        r"`tokenvault lock` ends it\."
+    )
+    tui = " ".join(_command()[:-1])
+    try:
+        # 1. No agent yet: the passphrase unlocks the TUI, which starts one.
+        tmux(tui, "Enter")
+        wait_pane(tmux, lambda p: "passphrase" in p)
+        tmux("tmux passphrase", "Enter")
+        wait_pane(tmux, lambda p: "Started the session agent" in p, timeout=30)
+        assert not still.search(tmux("capture"))
+        tmux("q")
+        wait_pane(tmux, lambda p: still.search(p) is not None)
+        assert tmux("cli", "agent", "status").startswith("exit 0")  # it does
+        # 2. Opened through that agent (no passphrase asked), quitting says so again.
+        tmux("clear", "Enter")
+        wait_pane(tmux, lambda p: still.search(p) is None)
+        tmux(tui, "Enter")
+        wait_pane(tmux, lambda p: "Unlocked by the session agent" in p)
+        tmux("q")
+        wait_pane(tmux, lambda p: still.search(p) is not None)
+    finally:
+        tmux("cli", "lock")  # the agent is detached: end it, whatever happened
