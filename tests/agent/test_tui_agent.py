@@ -99,3 +99,40 @@ async def test_idle_lock_leaves_the_agent_for_scripts(vault: Path, agents: Agent
         await app.workers.wait_for_complete()
         assert client.agent_status(vault) is not None
         assert isinstance(app.screen, UnlockScreen)
+
+
+def folder_warnings(app: TokenVaultApp) -> list[str]:
+    return [str(n.message) for n in app._notifications if n.title == "Vault folder"]
+
+
+def said_unlocked_by_agent(app: TokenVaultApp) -> bool:
+    return any("Unlocked by the session agent" in str(n.message) for n in app._notifications)
+
+
+async def test_a_vault_others_can_read_is_warned_about_once_however_it_opens(
+    vault: Path, agents: Agents
+) -> None:
+    vault.parent.chmod(0o755)  # other users can list the folder (and learn the names)
+    app = make_app(vault, start_on_unlock=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await unlock_with_passphrase(pilot, app)
+        await settle(pilot, lambda: bool(folder_warnings(app)))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(folder_warnings(app)) == 1
+        assert f"the folder {vault.parent} (mode 0755)" in folder_warnings(app)[0]
+    # Opened through a running agent (no passphrase, no unlock screen): the same warning, once.
+    agents.start()
+    app = make_app(vault)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, lambda: on_main(app) and said_unlocked_by_agent(app))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(folder_warnings(app)) == 1, folder_warnings(app)
+        assert f"the folder {vault.parent} (mode 0755)" in folder_warnings(app)[0]
+    # A private folder: the agent's opening says nothing about it.
+    vault.parent.chmod(0o700)
+    app = make_app(vault)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot, lambda: on_main(app) and said_unlocked_by_agent(app))
+        assert folder_warnings(app) == []  # posted in the same call as the toast awaited

@@ -130,12 +130,16 @@ class TokenVaultApp(App[int]):
         still running for scripts. Any agent trouble just leads to the unlock screen.
         """
         from vault.agent.client import store_from_agent
+        from vault.core.exposure import exposure_warning
 
         store = store_from_agent(self.vault_path)
         if store is None:
             self.call_from_thread(self.show_gate)
         else:
-            self.call_from_thread(self.vault_opened, store, True)
+            # The agent holds the key, but the file is still this vault's: others who can read
+            # or write its folder are as much a threat as on the unlock screen.
+            warning = exposure_warning(self.vault_path)
+            self.call_from_thread(self.vault_opened, store, True, warning=warning)
 
     def _apply_keymap(self) -> list[str]:
         known = set(self.binding_ids())
@@ -165,7 +169,11 @@ class TokenVaultApp(App[int]):
             self.push_screen(CreateVaultScreen(self.vault_path))
 
     def vault_opened(
-        self, store: VaultStore, via_agent: bool = False, offer_agent: bool = True
+        self,
+        store: VaultStore,
+        via_agent: bool = False,
+        offer_agent: bool = True,
+        warning: str | None = None,
     ) -> None:
         """Called by the gate screens once a worker has unlocked or created the vault.
 
@@ -173,6 +181,8 @@ class TokenVaultApp(App[int]):
             via_agent: a running session agent gave the key.
             offer_agent: start an agent if the config asks for it (not for the demo's
                 throwaway vault).
+            warning: ``exposure_warning`` of the vault (others can read or write its folder
+                or files), shown once for this opening, however the key came.
         """
         from vault.tui.screens.main import MainScreen
 
@@ -183,6 +193,8 @@ class TokenVaultApp(App[int]):
         main = MainScreen(store)
         main.resume, self.resume = self.resume, None
         self.push_screen(main)
+        if warning:
+            self.notify(warning, title="Vault folder", severity="warning", timeout=15)
         if via_agent:
             self.notify("Unlocked by the session agent.", timeout=3)
         elif offer_agent and self.config.agent.start_on_unlock:

@@ -92,9 +92,7 @@ class CreateVaultScreen(Screen[None]):
         self.post_message(self.Created(store, exposure_warning(self.path)))
 
     def on_create_vault_screen_created(self, message: Created) -> None:
-        if message.warning:
-            self.app.notify(message.warning, title="Vault folder", severity="warning", timeout=15)
-        self.app.vault_opened(message.store)  # type: ignore[attr-defined]
+        self.app.vault_opened(message.store, warning=message.warning)  # type: ignore[attr-defined]
 
     def on_create_vault_screen_failed(self, message: Failed) -> None:
         self.query_one("#gate-box").remove_class("-busy")

@@ -74,9 +74,7 @@ class UnlockScreen(Screen[None]):
         self.post_message(self.Unlocked(store, exposure_warning(self.path)))
 
     def on_unlock_screen_unlocked(self, message: Unlocked) -> None:
-        if message.warning:
-            self.app.notify(message.warning, title="Vault folder", severity="warning", timeout=15)
-        self.app.vault_opened(message.store)  # type: ignore[attr-defined]
+        self.app.vault_opened(message.store, warning=message.warning)  # type: ignore[attr-defined]
 
     def on_unlock_screen_failed(self, message: Failed) -> None:
         self.attempts += 1
