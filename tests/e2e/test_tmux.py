@@ -90,10 +90,9 @@ def wait_pane(tm: Callable[..., str], predicate: Callable[[str], bool], timeout:
 
 def test_demo_in_tmux_generates_a_token(tmux: Callable[..., str]) -> None:
     names = ("happay-uat", "unifize-prod", "github-ci-bot", "shiftiq-reports", "partner-oauth")
-    # A capture can land between two writes of the first paint: wait for the whole list.
-    pane = wait_pane(
-        tmux, lambda p: all(n in p for n in names) and "credentials" in p and "expired" in p
-    )
+    # A capture can land between two writes of the first paint: wait for the whole list. (Not
+    # for the status line's count: it is the first part dropped when a reminder needs the room.)
+    pane = wait_pane(tmux, lambda p: all(n in p for n in names) and "expired" in p)
     assert re.search(r"expired \d+m ago", pane)
     row = next(line for line in pane.splitlines() if "partner-oauth" in line)
     assert "no token" in row
@@ -101,7 +100,7 @@ def test_demo_in_tmux_generates_a_token(tmux: Callable[..., str]) -> None:
     tmux("/")
     wait_pane(tmux, lambda p: "filter by name" in p)
     tmux("partner", "Enter")
-    wait_pane(tmux, lambda p: re.search(r"\b1/\d+ credentials", p) is not None)
+    wait_pane(tmux, lambda p: "partner-oauth" in p and not any(n in p for n in names[:4]))
     tmux("g")
     pane = wait_pane(
         tmux,
