@@ -12,6 +12,7 @@ from pathlib import Path
 from vault.core.errors import VaultError
 
 _READ_FLAGS = os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK
+_CREATE_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def open_regular(
@@ -105,7 +106,23 @@ def write_through(path: Path, data: bytes, what: str, error: type[VaultError] = 
             mode = stat.S_IMODE(os.stat(target).st_mode)  # keep the user's chosen mode
         except FileNotFoundError:
             mode = 0o600
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+        replace_with_new(tmp, target, data, mode)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise error(f"Cannot write the {what} {path}: {exc.strerror or exc}.") from None
+
+
+def replace_with_new(temp: Path, dest: Path, data: bytes, mode: int) -> None:
+    """Write ``data`` to a fresh file ``temp`` (mode ``mode``), fsync it, rename it onto ``dest``.
+
+    ``temp`` is opened O_CREAT|O_EXCL|O_NOFOLLOW, so nobody can pre-plant it or point it at
+    another file for us to write through; a reader of ``dest`` sees the old bytes or the new
+    ones, never half of either. If anything fails once ``temp`` exists, it is removed and the
+    error re-raised.
+    """
+    fd = os.open(temp, _CREATE_NEW, mode)
+    try:
         try:
             view = memoryview(data)
             while view:
@@ -113,11 +130,11 @@ def write_through(path: Path, data: bytes, what: str, error: type[VaultError] = 
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, target)
-    except OSError as exc:
+        os.replace(temp, dest)
+    except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise error(f"Cannot write the {what} {path}: {exc.strerror or exc}.") from None
+            os.unlink(temp)
+        raise
 
 
 def _resolve_target(path: Path, what: str, error: type[VaultError]) -> Path:

@@ -21,11 +21,10 @@ from vault.core.clock import iso
 from vault.core.errors import VaultError
 from vault.core.paths import ensure_private_dir, runtime_dir
 from vault.core.rundir import is_private_folder
+from vault.core.safefile import replace_with_new
 
 TOKEN_NAME = "token"
 EXPIRES_NAME = "expires_at"
-
-_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
 def expiry_text(expires_at: datetime | None) -> str:
@@ -95,20 +94,7 @@ class TokenFile:
 
     def _replace(self, dest: Path, data: bytes) -> None:
         temp = self.folder / f".{dest.name}.{secrets.token_hex(8)}.tmp"
-        fd = os.open(temp, _CREATE, 0o600)
-        try:
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-            os.replace(temp, dest)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
+        replace_with_new(temp, dest, data, 0o600)
         # The rename itself must survive a crash too, or a reader could find the old token.
         folder = os.open(self.folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         try:
