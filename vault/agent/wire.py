@@ -40,7 +40,7 @@ REFUSED = "The agent refused the request"
 """How a problem sentence starts when the agent answered, but no."""
 
 _POINTER_LIMIT = 4096
-"""`vault.core.rundir._POINTER_LIMIT`."""
+"""How much of the pointer file (`vault.core.rundir`) is read: one absolute path."""
 
 _WHITESPACE = " \t\n\r"
 """What JSON allows around a value (json.decoder.WHITESPACE)."""

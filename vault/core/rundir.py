@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import fcntl
 import os
-import stat
 import tempfile
 from pathlib import Path
 
+from vault.agent import wire
 from vault.core.errors import VaultError
 
 POINTER_NAME = "runtime-dir"
 """In ``user_state_dir``: one line, the absolute path of the current runtime folder."""
-
-_POINTER_LIMIT = 4096
 
 
 def state_dir(app: str) -> Path:
@@ -33,31 +31,12 @@ def state_dir(app: str) -> Path:
 
 def is_private_folder(folder: Path) -> bool:
     """A real folder (not a symlink) of this uid with no group or other permission bits."""
-    try:
-        info = os.lstat(folder)
-    except OSError:
-        return False
-    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077
+    return wire.is_private_folder(os.fspath(folder))
 
 
 def _read_pointer(pointer: Path) -> Path | None:
-    try:
-        fd = os.open(pointer, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid():
-            return None  # not a pointer this user wrote
-        raw = os.read(fd, _POINTER_LIMIT)
-    finally:
-        os.close(fd)
-    try:
-        text = raw.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        return None
-    folder = Path(text)
-    return folder if text and folder.is_absolute() else None
+    text = wire.read_pointer(os.fspath(pointer))  # the same check the quick commands make
+    return Path(text) if text is not None else None
 
 
 def _write_pointer(pointer: Path, folder: Path) -> None:
