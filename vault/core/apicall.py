@@ -16,7 +16,7 @@ import httpx
 
 from vault.core.auth import VaultAuth
 from vault.core.providers import limits
-from vault.core.providers.http import transport_error
+from vault.core.providers.http import send_failure, send_guarded
 
 MAX_REQUEST_BODY = 10 * 1024 * 1024
 """Decoded bytes ``tokenvault request`` accepts by default (10 MiB; ``--max-body`` changes it)."""
@@ -84,24 +84,12 @@ def call(
         ProviderError: too large, past the deadline, or the connection failed (one sentence).
     """
     deadline = limits.Deadline(timeout)
-    # The watchdog learns each new connection (the replay's too) from the request's trace.
-    guard = limits.Watchdog(request, deadline)
-    guard.start()
     try:
-        response = client.send(request, auth=_Deadlined(auth, deadline), stream=True)
-        try:
-            guard.watch(response.extensions.get("network_stream"))
-            body = limits.read_body(response, limit, deadline)
-        finally:
-            response.close()
+        response, body = send_guarded(client, request, deadline, limit, _Deadlined(auth, deadline))
     except httpx.UnsupportedProtocol:
         raise  # the caller's URL is at fault, not the connection: it says so itself
     except httpx.TransportError as exc:
-        if deadline.passed:
-            raise deadline.error(request) from None
-        raise transport_error(exc, request) from None
-    finally:
-        guard.cancel()
+        raise send_failure(exc, request, deadline) from None
     return _finished(response, body)
 
 
@@ -127,9 +115,7 @@ async def acall(
     except httpx.UnsupportedProtocol:
         raise  # the caller's URL is at fault, not the connection: it says so itself
     except httpx.TransportError as exc:
-        if deadline.passed:
-            raise deadline.error(request) from None
-        raise transport_error(exc, request) from None
+        raise send_failure(exc, request, deadline) from None
     return _finished(response, body)
 
 

@@ -125,6 +125,46 @@ def transport_error(exc: httpx.TransportError, request: httpx.Request) -> Provid
     return ProviderError(text, status=None)
 
 
+def send_failure(
+    exc: httpx.TransportError, request: httpx.Request, deadline: limits.Deadline
+) -> ProviderError:
+    """What a failed send raises: the deadline's sentence once it has passed (the watchdog
+    closed the connection), otherwise the connection's own (`transport_error`)."""
+    if deadline.passed:
+        return deadline.error(request)
+    return transport_error(exc, request)
+
+
+def send_guarded(
+    client: httpx.Client,
+    request: httpx.Request,
+    deadline: limits.Deadline,
+    limit: int,
+    auth: httpx.Auth | None = None,
+) -> tuple[httpx.Response, bytes]:
+    """Send ``request`` and read its whole body (bounded by ``limit``) before ``deadline``.
+
+    A watchdog closes any connection (a replay's too) still open when the deadline passes,
+    so a peer that trickles bytes cannot hold the call. httpx's errors reach the caller as
+    they are (`send_failure` words them). ``auth`` None keeps the client's own.
+    """
+    guard = limits.Watchdog(request, deadline)
+    guard.start()
+    try:
+        if auth is None:
+            response = client.send(request, stream=True)
+        else:
+            response = client.send(request, auth=auth, stream=True)
+        try:
+            guard.watch(response.extensions.get("network_stream"))
+            body = limits.read_body(response, limit, deadline)
+        finally:
+            response.close()
+    finally:
+        guard.cancel()
+    return response, body
+
+
 def is_rate_limited(response: httpx.Response) -> bool:
     """429 anywhere; ShiftIQ documents its limit as 403 "Rate Limit Exceeded"."""
     if response.status_code == 429:
@@ -200,21 +240,10 @@ def _exchange(
     if deadline.passed:
         raise deadline.error(request)
     _bound(request, deadline)
-    guard = limits.Watchdog(request, deadline)
-    guard.start()
     try:
-        response = client.send(request, stream=True)
-        try:
-            guard.watch(response.extensions.get("network_stream"))
-            body = limits.read_body(response, limit, deadline)
-        finally:
-            response.close()
+        response, body = send_guarded(client, request, deadline, limit)
     except httpx.TransportError as exc:
-        if deadline.passed:
-            raise deadline.error(request) from None
-        raise transport_error(exc, request) from None
-    finally:
-        guard.cancel()
+        raise send_failure(exc, request, deadline) from None
     return limits.finished(response, body)
 
 
@@ -234,9 +263,7 @@ async def _aexchange(
     except TimeoutError:
         raise deadline.error(request) from None
     except httpx.TransportError as exc:
-        if deadline.passed:
-            raise deadline.error(request) from None
-        raise transport_error(exc, request) from None
+        raise send_failure(exc, request, deadline) from None
     return limits.finished(response, body)
 
 
