@@ -9,14 +9,13 @@ byte and a 401 replay gets a fresh one, so here one ``Deadline`` covers the firs
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator, Generator
 
 import httpx
 
 from vault.core.auth import VaultAuth
 from vault.core.providers import limits
-from vault.core.providers.http import send_failure, send_guarded
+from vault.core.providers.http import asend_guarded, send_failure, send_guarded
 
 MAX_REQUEST_BODY = 10 * 1024 * 1024
 """Decoded bytes ``tokenvault request`` accepts by default (10 MiB; ``--max-body`` changes it)."""
@@ -104,14 +103,9 @@ async def acall(
     """``call`` for asyncio callers; the deadline cancels whatever is awaited when it passes."""
     deadline = limits.Deadline(timeout)
     try:
-        async with asyncio.timeout(deadline.left()):
-            response = await client.send(request, auth=_Deadlined(auth, deadline), stream=True)
-            try:
-                body = await limits.aread_body(response, limit, deadline)
-            finally:
-                await response.aclose()
-    except TimeoutError:
-        raise deadline.error(request) from None
+        response, body = await asend_guarded(
+            client, request, deadline, limit, _Deadlined(auth, deadline)
+        )
     except httpx.UnsupportedProtocol:
         raise  # the caller's URL is at fault, not the connection: it says so itself
     except httpx.TransportError as exc:

@@ -165,6 +165,33 @@ def send_guarded(
     return response, body
 
 
+async def asend_guarded(
+    client: httpx.AsyncClient,
+    request: httpx.Request,
+    deadline: limits.Deadline,
+    limit: int,
+    auth: httpx.Auth | None = None,
+) -> tuple[httpx.Response, bytes]:
+    """``send_guarded`` for asyncio: the deadline cancels whatever is awaited when it passes.
+
+    Raises:
+        ProviderError: the deadline passed (its sentence); httpx's errors pass through.
+    """
+    try:
+        async with asyncio.timeout(deadline.left()):
+            if auth is None:
+                response = await client.send(request, stream=True)
+            else:
+                response = await client.send(request, auth=auth, stream=True)
+            try:
+                body = await limits.aread_body(response, limit, deadline)
+            finally:
+                await response.aclose()
+    except TimeoutError:
+        raise deadline.error(request) from None
+    return response, body
+
+
 def is_rate_limited(response: httpx.Response) -> bool:
     """429 anywhere; ShiftIQ documents its limit as 403 "Rate Limit Exceeded"."""
     if response.status_code == 429:
@@ -254,14 +281,7 @@ async def _aexchange(
         raise deadline.error(request)
     _bound(request, deadline)
     try:
-        async with asyncio.timeout(deadline.left()):
-            response = await client.send(request, stream=True)
-            try:
-                body = await limits.aread_body(response, limit, deadline)
-            finally:
-                await response.aclose()
-    except TimeoutError:
-        raise deadline.error(request) from None
+        response, body = await asend_guarded(client, request, deadline, limit)
     except httpx.TransportError as exc:
         raise send_failure(exc, request, deadline) from None
     return limits.finished(response, body)
