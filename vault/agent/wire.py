@@ -21,6 +21,7 @@ import os
 import sys
 
 from vault.core.digest import sha256  # hashlib's digest without loading OpenSSL (~2 ms)
+from vault.core.runpointer import is_private_folder, read_pointer
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only: typing alone costs ~6 ms at start-up
@@ -38,9 +39,6 @@ CALL_TIMEOUT = 1.0
 
 REFUSED = "The agent refused the request"
 """How a problem sentence starts when the agent answered, but no."""
-
-_POINTER_LIMIT = 4096
-"""How much of the pointer file (`vault.core.rundir`) is read: one absolute path."""
 
 _WHITESPACE = " \t\n\r"
 """What JSON allows around a value (json.decoder.WHITESPACE)."""
@@ -92,39 +90,6 @@ def vault_file(override: str | None = None) -> str:
 def stem(vault: str) -> str:
     """``agent-<16 hex digits of sha256(canonical vault path)>``: its socket and lock names."""
     return "agent-" + sha256(os.fsencode(vault)).hexdigest()[:16]
-
-
-def is_private_folder(folder: str) -> bool:
-    """A real folder (not a symlink) of this uid with no group or other permission bits."""
-    try:
-        info = os.lstat(folder)
-    except (OSError, ValueError):
-        return False
-    return (
-        (info.st_mode & 0o170000) == 0o040000
-        and info.st_uid == os.getuid()
-        and not (info.st_mode & 0o077)
-    )
-
-
-def read_pointer(pointer: str) -> str | None:
-    """The absolute folder named in a pointer file this user wrote (`vault.core.rundir`)."""
-    try:
-        fd = os.open(pointer, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except (OSError, ValueError):
-        return None
-    try:
-        info = os.fstat(fd)
-        if (info.st_mode & 0o170000) != 0o100000 or info.st_uid != os.getuid():
-            return None  # not a pointer this user wrote
-        raw = os.read(fd, _POINTER_LIMIT)
-    finally:
-        os.close(fd)
-    try:
-        text = raw.decode("utf-8").strip()
-    except UnicodeDecodeError:
-        return None
-    return text if text.startswith("/") else None
 
 
 def runtime_folder() -> str | None:

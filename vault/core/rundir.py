@@ -16,8 +16,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from vault.agent import wire
 from vault.core.errors import VaultError
+from vault.core.runpointer import is_private_folder as _is_private
+from vault.core.runpointer import read_pointer
 
 POINTER_NAME = "runtime-dir"
 """In ``user_state_dir``: one line, the absolute path of the current runtime folder."""
@@ -31,11 +32,11 @@ def state_dir(app: str) -> Path:
 
 def is_private_folder(folder: Path) -> bool:
     """A real folder (not a symlink) of this uid with no group or other permission bits."""
-    return wire.is_private_folder(os.fspath(folder))
+    return _is_private(os.fspath(folder))
 
 
 def _read_pointer(pointer: Path) -> Path | None:
-    text = wire.read_pointer(os.fspath(pointer))  # the same check the quick commands make
+    text = read_pointer(os.fspath(pointer))  # the same check the quick commands make
     return Path(text) if text is not None else None
 
 
