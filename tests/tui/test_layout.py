@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from textual.geometry import Region
 from textual.widgets import Static
 
 from tests.tui.conftest import on_main, wait_for
@@ -265,6 +266,14 @@ async def test_a_tick_redraws_only_rows_whose_text_or_bar_moved(
             return real(y)
 
         list_.render_line = counting  # type: ignore[method-assign]
+        regions: list[Region] = []
+        refresh = list_.refresh
+
+        def recording(*args: Any, **kwargs: Any) -> Any:
+            regions.extend(a for a in args if isinstance(a, Region))
+            return refresh(*args, **kwargs)
+
+        list_.refresh = recording  # type: ignore[method-assign]
         start = clock.now()
         # 30 s earlier: the same words and the same eighth of a cell everywhere.
         clock.set_clock(lambda: start - timedelta(seconds=30))
@@ -276,6 +285,8 @@ async def test_a_tick_redraws_only_rows_whose_text_or_bar_moved(
         list_.tick()
         await pilot.pause(0.1)
         assert set(drawn) == {1}
+        # Only the columns that changed were asked for: the name at the left edge was not.
+        assert regions and all(r.x > 0 for r in regions), regions
         # ...with the new words in the changed cells and the rest of the row as it was.
         row = next(line for line in screen_lines(app) if "shiftiq-reports" in line)
         assert "7d 4h" in row and "secret 8d" in row and "secret-exchange" in row, row
