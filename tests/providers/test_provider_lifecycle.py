@@ -10,7 +10,7 @@ import pytest
 from tests.providers.conftest import AddFn, ShiftableClock
 from tests.providers.provider_support import COUNTER, PARTITION, settings_for
 from vault import VaultAuth
-from vault.core import tokens
+from vault.core import refreshing, tokens
 from vault.core.model import EventKind, Status, Token
 from vault.core.providers import provider_for
 from vault.core.store import VaultStore
@@ -156,7 +156,7 @@ def test_refresh_many_reports_each_name(sim: Simulator, store: VaultStore, add: 
         add(f"ok{i}", "app-token", settings, secrets)
     add("bad", "app-token", settings, {"app_secret": "wrong-secret-value"})
     names = [*(f"ok{i}" for i in range(10)), "bad", "missing"]
-    outcomes = tokens.refresh_many(store, names, concurrency=4)
+    outcomes = refreshing.refresh_many(store, names, concurrency=4)
     assert list(outcomes) == names
     assert all(outcomes[f"ok{i}"].ok for i in range(10))
     assert not outcomes["bad"].ok and "HTTP 401" in (outcomes["bad"].error or "")

@@ -11,7 +11,7 @@ import pytest
 
 from tests.providers.conftest import AddFn
 from tests.providers.provider_support import settings_for
-from vault.core import tokens
+from vault.core import refreshing, tokens
 from vault.core.errors import ProviderError
 from vault.core.model import Status
 from vault.core.store import VaultStore
@@ -197,7 +197,7 @@ def test_refresh_many_does_not_undo_a_revoke_either(
     tokens.generate(store, "o")
     reached, release = threading.Event(), threading.Event()
     with _held_client(reached, release) as held:
-        thread, outcome = _in_thread(lambda: tokens.refresh_many(store, ["o"], client=held))
+        thread, outcome = _in_thread(lambda: refreshing.refresh_many(store, ["o"], client=held))
         assert reached.wait(WAIT)
         tokens.revoke(store, "o")
         release.set()

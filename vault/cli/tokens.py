@@ -61,13 +61,13 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from vault.core import tokens
+    from vault.core import refreshing
 
     store = open_store(args)
     names = sorted(store.data.credentials) if args.all else list(args.names)
     if not names:
         raise UsageError("Name one or more credentials to refresh, or pass --all.")
-    outcomes = tokens.refresh_many(store, names, concurrency=args.concurrency)
+    outcomes = refreshing.refresh_many(store, names, concurrency=args.concurrency)
     width = max(len(n) for n in names)
     for name, outcome in outcomes.items():
         if outcome.ok and outcome.token is not None:

@@ -19,8 +19,8 @@ from vault.core import refreshlock
 from vault.core.errors import ProviderError, UsageError, VaultError
 from vault.core.providers.base import TokenResult
 from vault.core.providers.engine import Engine
+from vault.core.refreshing import RefreshOutcome, plan_refresh, record_refresh
 from vault.core.store import VaultStore
-from vault.core.tokens import RefreshOutcome, plan_refresh, record_refresh
 
 
 async def arefresh_many(
