@@ -172,30 +172,11 @@ async def unlock(pilot: Any, passphrase: str = PASSPHRASE) -> None:
 
 @pytest.fixture
 def xvfb_xclip(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A private X server (Xvfb picks a free display and reports it when ready) and xclip."""
-    import os
-    import shutil
-    import subprocess
+    """A private X server (tests/clipboard_support.py starts it) with xclip as the tool."""
+    from tests.clipboard_support import private_display
 
-    if not (shutil.which("Xvfb") and shutil.which("xclip")):
-        pytest.skip("Xvfb and xclip are not installed (CI installs them via .ci/run)")
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-nolisten", "tcp"],
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    try:
-        with os.fdopen(read_fd) as pipe:
-            number = pipe.readline().strip()  # written once the server accepts clients
-        assert number, "Xvfb did not start"
-        display = f":{number}"
+    with private_display() as display:
         monkeypatch.setenv("DISPLAY", display)
         monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
         monkeypatch.setenv("TOKENVAULT_CLIPBOARD", "xclip")
         yield display
-    finally:
-        proc.terminate()
-        proc.wait(timeout=5)
